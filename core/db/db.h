@@ -1,0 +1,183 @@
+// DB: the storage engine. One DB owns one database directory (a lock file
+// keeps other openers out) and is safe to use from many threads at once.
+//
+// Write path: writers queue up; the writer at the front takes the batches
+// queued behind it (group commit), appends them to the WAL as one record,
+// applies them to the memtable, and publishes the new last sequence. A full
+// memtable is frozen (imm) and a background thread writes it to a level-0
+// table while writes continue into a fresh memtable and WAL.
+//
+// Read path: a read picks a sequence number (its snapshot's, or the latest)
+// and takes references to the memtable, the frozen memtable and the current
+// Version; it then reads with no lock held.
+//
+// Invariants (docs/format.md has the file-level ones):
+// - Every acknowledged write is in a WAL numbered >= the MANIFEST's
+//   log_number, or in a table the MANIFEST lists.
+// - A table file is deleted only when no live Version lists it.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "core/db/db_iter.h"
+#include "core/db/dbformat.h"
+#include "core/db/options.h"
+#include "core/db/table_cache.h"
+#include "core/db/version_set.h"
+#include "core/db/write_batch.h"
+#include "core/log/log_writer.h"
+#include "core/memtable/memtable.h"
+#include "core/table/table.h"
+
+namespace lsm {
+
+// Largest key and value the engine accepts (lsm.h documents the same).
+constexpr size_t kMaxKeySize = size_t{1} << 20;     // 1 MiB
+constexpr size_t kMaxValueSize = size_t{1} << 28;   // 256 MiB
+constexpr size_t kMaxBatchSize = size_t{1} << 30;   // 1 GiB, a WAL record's limit
+
+class Snapshot {
+ public:
+  SequenceNumber sequence() const { return sequence_; }
+
+ private:
+  friend class DB;
+  explicit Snapshot(SequenceNumber s) : sequence_(s) {}
+  const SequenceNumber sequence_;
+};
+
+class DB {
+ public:
+  static Status Open(const Options& options, const std::string& path, std::unique_ptr<DB>* out);
+  // Removes every file of the database at path, then the directory if it
+  // is left empty. Busy if the database is open.
+  static Status Destroy(const std::string& path, FileSystem* fs = nullptr);
+
+  // Waits for background work, then releases the directory.
+  // REQUIRES: every iterator of this DB has been destroyed.
+  ~DB();
+  DB(const DB&) = delete;
+  DB& operator=(const DB&) = delete;
+
+  Status Put(const WriteOptions& wo, std::string_view key, std::string_view value);
+  Status Delete(const WriteOptions& wo, std::string_view key);
+  Status Write(const WriteOptions& wo, const WriteBatch& batch);
+
+  // OK with *value, or NotFound.
+  Status Get(const ReadOptions& ro, std::string_view key, std::string* value);
+
+  std::unique_ptr<UserIterator> NewIterator(const ReadOptions& ro);
+
+  const Snapshot* GetSnapshot();
+  void ReleaseSnapshot(const Snapshot* snapshot);
+
+  // Writes the memtable to a table and waits until that is done.
+  Status Flush();
+  // Merges the tables holding keys in [begin, end] (null: open end) into
+  // one sorted level, dropping overwritten versions and deletions no
+  // snapshot needs.
+  Status CompactRange(const std::string* begin, const std::string* end);
+
+  // "lsm.stats", "lsm.num-files-at-level<N>", "lsm.sequence",
+  // "lsm.memtable-bytes", "lsm.block-cache-bytes". False if unknown.
+  bool GetProperty(std::string_view name, std::string* value);
+
+  // Checks a key/value/batch against the size limits (Invalid if over).
+  static Status CheckKey(std::string_view key);
+  static Status CheckValue(std::string_view value);
+
+ private:
+  struct Writer;
+  struct CompactionStats {
+    uint64_t read_bytes = 0;
+    uint64_t written_bytes = 0;
+    uint64_t count = 0;
+  };
+
+  DB(const Options& options, std::string dir);
+
+  Status Recover();
+  Status ReplayLog(uint64_t number, std::shared_ptr<MemTable>* mem, VersionEdit* edit,
+                   SequenceNumber* max_sequence);
+  Status WriteLevel0Table(MemTable* mem, VersionEdit* edit, std::unique_lock<std::mutex>* lock);
+  Status BuildTable(Iterator* input, uint64_t number, FileMetaData* meta);
+
+  Status WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force_flush);
+  Status MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock);
+  const WriteBatch* BuildBatchGroup(Writer** last_writer);
+
+  void Schedule(std::function<void()> job);
+  void BackgroundWorker();
+  void MaybeScheduleFlush();
+  void MaybeScheduleCompaction();
+  void BackgroundFlush();
+  void BackgroundCompaction();
+
+  // Merges the files overlapping [begin, end] in levels 0..max_input_level
+  // into level max(1, deepest such level). REQUIRES: lock held and
+  // compaction_running_ set by the caller.
+  Status RunCompaction(const std::string* begin, const std::string* end, int max_input_level,
+                       std::unique_lock<std::mutex>* lock);
+  Status DoCompactionWork(const std::vector<std::pair<int, std::shared_ptr<const FileMetaData>>>& inputs,
+                          int output_level, SequenceNumber smallest_snapshot, bool bottommost,
+                          VersionEdit* edit, std::unique_lock<std::mutex>* lock);
+
+  void DeleteObsoleteFiles();
+  void IteratorClosed();
+  std::string StatsString();
+
+  const Options options_;
+  const std::string dir_;
+  FileSystem* const fs_;
+  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<BlockCache> block_cache_;
+  FilterStats filter_stats_;
+  std::unique_ptr<TableCache> table_cache_;
+  std::unique_ptr<VersionSet> versions_;
+
+  std::mutex mu_;
+  std::condition_variable bg_cv_;  // background work finished / state changed
+  std::shared_ptr<MemTable> mem_;
+  std::shared_ptr<MemTable> imm_;
+  std::unique_ptr<LogWriter> log_;
+  uint64_t log_number_ = 0;
+  std::deque<Writer*> writers_;
+  WriteBatch group_batch_;
+  std::multiset<SequenceNumber> snapshots_;
+  std::set<uint64_t> pending_outputs_;  // table numbers being written
+  Status bg_error_;
+  bool shutting_down_ = false;
+  bool flush_scheduled_ = false;
+  bool compaction_scheduled_ = false;
+  bool compaction_running_ = false;
+  bool obsolete_files_pending_ = false;
+
+  std::deque<std::function<void()>> jobs_;
+  std::condition_variable jobs_cv_;
+  int jobs_running_ = 0;
+  std::vector<std::thread> threads_;
+
+  // Statistics (under mu_ unless atomic).
+  CompactionStats comp_stats_[kNumLevels];
+  uint64_t flush_count_ = 0;
+  uint64_t flush_bytes_ = 0;
+  uint64_t user_bytes_written_ = 0;
+  uint64_t wal_bytes_written_ = 0;
+  uint64_t stall_micros_ = 0;
+  uint64_t wal_dropped_records_ = 0;
+  uint64_t wal_dropped_bytes_ = 0;
+  uint64_t wal_torn_tail_bytes_ = 0;
+};
+
+}  // namespace lsm

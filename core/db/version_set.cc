@@ -1,0 +1,401 @@
+#include "core/db/version_set.h"
+
+#include <algorithm>
+
+#include "core/db/filename.h"
+#include "core/log/log_reader.h"
+
+namespace lsm {
+namespace {
+
+bool BeforeFile(std::string_view user_key, const FileMetaData& f) {
+  return user_key.compare(ExtractUserKey(f.smallest)) < 0;
+}
+bool AfterFile(std::string_view user_key, const FileMetaData& f) {
+  return user_key.compare(ExtractUserKey(f.largest)) > 0;
+}
+
+// Iterates the files of one sorted, non-overlapping level as one sequence,
+// opening each table only when the cursor reaches it.
+class LevelIterator final : public Iterator {
+ public:
+  LevelIterator(Version::FileList files, TableCache* tc, const TableReadOptions& ro)
+      : files_(std::move(files)), tc_(tc), ro_(ro) {}
+
+  bool Valid() const override { return table_ != nullptr && table_->Valid(); }
+  std::string_view key() const override { return table_->key(); }
+  std::string_view value() const override { return table_->value(); }
+  Status status() const override {
+    if (table_ != nullptr && !table_->status().ok()) return table_->status();
+    return status_;
+  }
+
+  void SeekToFirst() override {
+    Open(0);
+    if (table_) table_->SeekToFirst();
+    SkipForward();
+  }
+  void SeekToLast() override {
+    Open(files_.size() - 1);
+    if (table_) table_->SeekToLast();
+    SkipBackward();
+  }
+  void Seek(std::string_view target) override {
+    // First file whose largest key is >= target.
+    auto it = std::lower_bound(files_.begin(), files_.end(), target,
+                               [](const std::shared_ptr<const FileMetaData>& f, std::string_view t) {
+                                 return CompareInternalKeys(f->largest, t) < 0;
+                               });
+    Open(static_cast<size_t>(it - files_.begin()));
+    if (table_) table_->Seek(target);
+    SkipForward();
+  }
+  void Next() override {
+    table_->Next();
+    SkipForward();
+  }
+  void Prev() override {
+    table_->Prev();
+    SkipBackward();
+  }
+
+ private:
+  // Opens file i (i out of range: none).
+  void Open(size_t i) {
+    table_.reset();
+    index_ = i;
+    if (i >= files_.size()) return;
+    const FileMetaData& f = *files_[i];
+    table_ = tc_->NewIterator(ro_, f.number, f.file_size);
+  }
+  bool Stopped() const { return !status().ok(); }
+  void SkipForward() {
+    while (table_ != nullptr && !table_->Valid() && !Stopped()) {
+      Open(index_ + 1);
+      if (table_) table_->SeekToFirst();
+    }
+    if (Stopped()) Fail();
+  }
+  void SkipBackward() {
+    while (table_ != nullptr && !table_->Valid() && !Stopped()) {
+      if (index_ == 0) {
+        table_.reset();
+        return;
+      }
+      Open(index_ - 1);
+      if (table_) table_->SeekToLast();
+    }
+    if (Stopped()) Fail();
+  }
+  // Keeps the error, drops the position.
+  void Fail() {
+    if (table_ != nullptr && status_.ok()) status_ = table_->status();
+    table_.reset();
+  }
+
+  Version::FileList files_;
+  TableCache* tc_;
+  TableReadOptions ro_;
+  size_t index_ = 0;
+  std::unique_ptr<Iterator> table_;
+  Status status_;
+};
+
+}  // namespace
+
+uint64_t Version::LevelBytes(int level) const {
+  uint64_t total = 0;
+  for (const auto& f : files_[level]) total += f->file_size;
+  return total;
+}
+
+Status Version::Get(const TableReadOptions& ro, TableCache* tc, const LookupKey& key,
+                    std::string* value, bool* found) const {
+  *found = false;
+  const std::string_view ukey = key.user_key();
+  Status result;
+  auto probe = [&](const FileMetaData& f) -> bool {  // true when decided
+    std::shared_ptr<Table> table;
+    Status s = tc->FindTable(f.number, f.file_size, &table);
+    if (s.ok()) {
+      s = table->Get(ro, key.internal_key(), [&](std::string_view k, std::string_view v) {
+        ParsedInternalKey parsed;
+        if (!ParseInternalKey(k, &parsed)) {
+          result = Status::Corruption("bad internal key in table " + std::to_string(f.number));
+          *found = true;
+          return;
+        }
+        *found = true;
+        if (parsed.type == ValueType::kValue) {
+          value->assign(v.data(), v.size());
+          result = Status::OK();
+        } else {
+          result = Status::NotFound();
+        }
+      });
+    }
+    if (!s.ok()) {
+      result = s;
+      *found = true;
+    }
+    return *found;
+  };
+
+  for (const auto& f : files_[0]) {  // newest first
+    if (BeforeFile(ukey, *f) || AfterFile(ukey, *f)) continue;
+    if (probe(*f)) return result;
+  }
+  for (int level = 1; level < kNumLevels; level++) {
+    const FileList& files = files_[level];
+    auto it = std::lower_bound(files.begin(), files.end(), ukey,
+                               [](const std::shared_ptr<const FileMetaData>& f, std::string_view k) {
+                                 return AfterFile(k, *f);
+                               });
+    if (it == files.end() || BeforeFile(ukey, **it)) continue;
+    if (probe(**it)) return result;
+  }
+  return Status::OK();
+}
+
+void Version::AddIterators(const TableReadOptions& ro, TableCache* tc,
+                           std::vector<std::unique_ptr<Iterator>>* out) const {
+  for (const auto& f : files_[0]) out->push_back(tc->NewIterator(ro, f->number, f->file_size));
+  for (int level = 1; level < kNumLevels; level++) {
+    if (!files_[level].empty()) {
+      out->push_back(std::make_unique<LevelIterator>(files_[level], tc, ro));
+    }
+  }
+}
+
+Version::FileList Version::Overlapping(int level, const std::string* begin,
+                                       const std::string* end) const {
+  std::string lo = begin ? *begin : std::string(), hi = end ? *end : std::string();
+  bool has_lo = begin != nullptr, has_hi = end != nullptr;
+  FileList out;
+  for (bool grown = true; grown;) {
+    grown = false;
+    out.clear();
+    for (const auto& f : files_[level]) {
+      std::string_view fs = ExtractUserKey(f->smallest), fl = ExtractUserKey(f->largest);
+      if ((has_hi && fs.compare(hi) > 0) || (has_lo && fl.compare(lo) < 0)) continue;
+      out.push_back(f);
+      if (level == 0) {
+        // Level-0 files overlap each other: a file taken in widens the range
+        // and may pull in more.
+        if (has_lo && fs.compare(lo) < 0) {
+          lo = std::string(fs);
+          grown = true;
+        }
+        if (has_hi && fl.compare(hi) > 0) {
+          hi = std::string(fl);
+          grown = true;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+Status VersionSet::Apply(const Version& base, const VersionEdit& edit,
+                         std::shared_ptr<Version>* out) const {
+  auto v = std::make_shared<Version>();
+  std::set<std::pair<int, uint64_t>> deleted(edit.deleted_files.begin(), edit.deleted_files.end());
+  for (int level = 0; level < kNumLevels; level++) {
+    for (const auto& f : base.files_[level]) {
+      if (deleted.count({level, f->number}) == 0) v->files_[level].push_back(f);
+    }
+  }
+  for (const auto& [level, f] : edit.new_files) {
+    v->files_[level].push_back(std::make_shared<const FileMetaData>(f));
+  }
+  std::sort(v->files_[0].begin(), v->files_[0].end(),
+            [](const auto& a, const auto& b) { return a->number > b->number; });
+  for (int level = 1; level < kNumLevels; level++) {
+    auto& files = v->files_[level];
+    std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
+      return CompareInternalKeys(a->smallest, b->smallest) < 0;
+    });
+    for (size_t i = 1; i < files.size(); i++) {
+      if (ExtractUserKey(files[i - 1]->largest).compare(ExtractUserKey(files[i]->smallest)) >= 0) {
+        return Status::Corruption("overlapping tables " + std::to_string(files[i - 1]->number) +
+                                  " and " + std::to_string(files[i]->number) + " in level " +
+                                  std::to_string(level));
+      }
+    }
+  }
+  *out = std::move(v);
+  return Status::OK();
+}
+
+void VersionSet::Install(std::shared_ptr<const Version> v) {
+  live_versions_.remove_if([](const std::weak_ptr<const Version>& w) { return w.expired(); });
+  live_versions_.push_back(v);
+  current_ = std::move(v);
+}
+
+void VersionSet::AddLiveFiles(std::set<uint64_t>* live) {
+  live_versions_.remove_if([](const std::weak_ptr<const Version>& w) { return w.expired(); });
+  for (const auto& w : live_versions_) {
+    if (auto v = w.lock()) {
+      for (int level = 0; level < kNumLevels; level++) {
+        for (const auto& f : v->files_[level]) live->insert(f->number);
+      }
+    }
+  }
+}
+
+Status VersionSet::WriteSnapshot(LogWriter* writer) const {
+  VersionEdit snap;
+  snap.comparator = kComparatorName;
+  snap.log_number = log_number_;
+  snap.next_file_number = next_file_number_;
+  snap.last_sequence = last_sequence_;
+  for (int level = 0; level < kNumLevels; level++) {
+    for (const auto& f : current_->files_[level]) snap.AddFile(level, *f);
+  }
+  std::string rec;
+  snap.EncodeTo(&rec);
+  return writer->AddRecord(rec, false);
+}
+
+Status VersionSet::SetCurrentFile(uint64_t manifest_number) {
+  std::string name = ManifestFileName(dir_, manifest_number);
+  std::string contents = name.substr(dir_.size() + 1) + "\n";
+  std::string tmp = TempFileName(dir_, manifest_number);
+  Status s = WriteStringToFileSync(fs_, contents, tmp);
+  if (s.ok()) s = fs_->RenameFile(tmp, CurrentFileName(dir_));
+  if (s.ok()) s = fs_->SyncDir(dir_);
+  if (!s.ok()) fs_->RemoveFile(tmp);
+  return s;
+}
+
+Status VersionSet::CreateNew() {
+  VersionEdit edit;
+  std::mutex mu;  // nothing else runs while a database is created
+  std::unique_lock<std::mutex> lock(mu);
+  edit.log_number = 0;
+  return LogAndApply(&edit, &lock);
+}
+
+Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* lock) {
+  manifest_cv_.wait(*lock, [this] { return !manifest_busy_; });
+  manifest_busy_ = true;
+
+  std::unique_ptr<LogWriter> new_manifest;
+  uint64_t new_manifest_number = 0;
+  if (manifest_ == nullptr) new_manifest_number = NewFileNumber();
+  if (edit->log_number && *edit->log_number > log_number_) {
+    // Stays as given.
+  } else {
+    edit->log_number = log_number_;
+  }
+  edit->next_file_number = next_file_number_;
+  edit->last_sequence = last_sequence_;
+
+  std::shared_ptr<Version> v;
+  Status s = Apply(*current_, *edit, &v);
+  std::string rec;
+  edit->EncodeTo(&rec);
+
+  lock->unlock();
+  if (s.ok() && new_manifest_number != 0) {
+    std::unique_ptr<WritableFile> file;
+    s = fs_->NewWritableFile(ManifestFileName(dir_, new_manifest_number), &file);
+    if (s.ok()) {
+      new_manifest = std::make_unique<LogWriter>(std::move(file));
+      s = WriteSnapshot(new_manifest.get());
+    }
+  }
+  LogWriter* writer = new_manifest ? new_manifest.get() : manifest_.get();
+  if (s.ok()) s = writer->AddRecord(rec, true);
+  if (s.ok() && new_manifest) s = SetCurrentFile(new_manifest_number);
+  lock->lock();
+
+  if (s.ok()) {
+    if (new_manifest) {
+      manifest_ = std::move(new_manifest);
+      manifest_number_ = new_manifest_number;
+    }
+    log_number_ = *edit->log_number;
+    Install(std::move(v));
+  } else {
+    if (new_manifest) {
+      new_manifest->Close();
+      fs_->RemoveFile(ManifestFileName(dir_, new_manifest_number));
+    } else {
+      // The MANIFEST may now end in a partial record: start a new one next
+      // time rather than append after it.
+      manifest_.reset();
+    }
+  }
+  manifest_busy_ = false;
+  manifest_cv_.notify_all();
+  return s;
+}
+
+Status VersionSet::Recover() {
+  std::string current;
+  Status s = ReadFileToString(fs_, CurrentFileName(dir_), &current);
+  if (!s.ok()) return s.IsNotFound() ? Status::Corruption("CURRENT file is missing") : s;
+  if (current.size() < 2 || current.back() != '\n' || current.rfind("MANIFEST-", 0) != 0) {
+    return Status::Corruption("CURRENT file is malformed");
+  }
+  current.pop_back();
+  uint64_t manifest_number;
+  FileType type;
+  if (!ParseFileName(current, &manifest_number, &type) || type != FileType::kManifest) {
+    return Status::Corruption("CURRENT names no MANIFEST");
+  }
+  std::unique_ptr<SequentialFile> file;
+  s = fs_->NewSequentialFile(dir_ + "/" + current, &file);
+  if (s.IsNotFound()) return Status::Corruption(current + " (named by CURRENT) is missing");
+  if (!s.ok()) return s;
+
+  LogReader reader(std::move(file));
+  std::shared_ptr<Version> v = std::make_shared<Version>();
+  bool have_log = false, have_next = false, have_seq = false;
+  std::string rec;
+  while (reader.ReadRecord(&rec)) {
+    VersionEdit edit;
+    s = edit.DecodeFrom(rec);
+    if (!s.ok()) return Status::Corruption(current + ": " + s.message());
+    if (edit.comparator && *edit.comparator != kComparatorName) {
+      return Status::Invalid("database uses comparator " + *edit.comparator);
+    }
+    std::shared_ptr<Version> next;
+    s = Apply(*v, edit, &next);
+    if (!s.ok()) return Status::Corruption(current + ": " + s.message());
+    v = std::move(next);
+    if (edit.log_number) {
+      log_number_ = *edit.log_number;
+      have_log = true;
+    }
+    if (edit.next_file_number) {
+      next_file_number_ = *edit.next_file_number;
+      have_next = true;
+    }
+    if (edit.last_sequence) {
+      last_sequence_ = *edit.last_sequence;
+      have_seq = true;
+    }
+  }
+  if (!reader.io_status().ok()) return reader.io_status();
+  // Every MANIFEST record was synced before it took effect, so damage here
+  // (other than a torn tail, which was never acknowledged) is fatal.
+  if (!reader.corruption().ok()) return Status::Corruption(current + ": " + reader.corruption().message());
+  if (!have_log || !have_next || !have_seq) {
+    return Status::Corruption(current + " lacks required fields");
+  }
+  MarkFileNumberUsed(manifest_number);
+  Install(std::move(v));
+  return Status::OK();
+}
+
+Status VersionSet::Close() {
+  if (manifest_ == nullptr) return Status::OK();
+  Status s = manifest_->Close();
+  manifest_.reset();
+  return s;
+}
+
+}  // namespace lsm

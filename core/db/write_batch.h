@@ -1,0 +1,85 @@
+// WriteBatch: an ordered list of puts and deletes applied atomically. Its
+// representation is also the write-ahead log payload:
+//
+//   fixed64 sequence   sequence number of the first operation
+//   fixed32 count      number of operations
+//   op*                where op = 0x01 varstring key varstring value   (put)
+//                                 0x00 varstring key                   (delete)
+//
+// (varstring = varint32 length + bytes.) Operation i gets sequence + i.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/db/dbformat.h"
+#include "core/util/status.h"
+
+namespace lsm {
+
+class MemTable;
+
+class WriteBatch {
+ public:
+  static constexpr size_t kHeaderSize = 12;
+
+  WriteBatch() { Clear(); }
+
+  void Put(std::string_view key, std::string_view value);
+  void Delete(std::string_view key);
+  void Clear();
+  uint32_t Count() const;
+  // Bytes of the representation: what this batch adds to the WAL.
+  size_t ApproximateSize() const { return rep_.size(); }
+
+  // Appends src's operations to this batch.
+  void Append(const WriteBatch& src);
+
+  // Calls put(key, value) / del(key) for each operation in order; a
+  // malformed representation (from a damaged log) is Corruption.
+  template <typename PutFn, typename DelFn>
+  Status ForEach(PutFn&& put, DelFn&& del) const;
+
+  // Internal: sequence number and raw representation.
+  SequenceNumber sequence() const;
+  void set_sequence(SequenceNumber seq);
+  std::string_view rep() const { return rep_; }
+  // Replaces the contents with a representation read from the log; checks
+  // only its header (ForEach checks the rest).
+  Status SetRep(std::string_view rep);
+
+  // Inserts the operations into mem, at sequence() onwards.
+  Status InsertInto(MemTable* mem) const;
+
+ private:
+  std::string rep_;
+};
+
+template <typename PutFn, typename DelFn>
+Status WriteBatch::ForEach(PutFn&& put, DelFn&& del) const {
+  std::string_view in(rep_);
+  in.remove_prefix(kHeaderSize);
+  uint32_t found = 0;
+  while (!in.empty()) {
+    const char tag = in.front();
+    in.remove_prefix(1);
+    std::string_view key, value;
+    if (tag == static_cast<char>(ValueType::kValue)) {
+      if (!GetLengthPrefixed(&in, &key) || !GetLengthPrefixed(&in, &value)) {
+        return Status::Corruption("bad put in write batch");
+      }
+      put(key, value);
+    } else if (tag == static_cast<char>(ValueType::kDeletion)) {
+      if (!GetLengthPrefixed(&in, &key)) return Status::Corruption("bad delete in write batch");
+      del(key);
+    } else {
+      return Status::Corruption("unknown operation in write batch");
+    }
+    found++;
+  }
+  if (found != Count()) return Status::Corruption("write batch count does not match its contents");
+  return Status::OK();
+}
+
+}  // namespace lsm

@@ -1,0 +1,94 @@
+// FileSystem: the one door through which the engine touches files. The
+// engine never calls open(2) or friends directly, so tests can substitute a
+// file system that injects faults or forgets unsynced data (a power loss).
+//
+// Contract for implementations:
+// - WritableFile::Append buffers at most internally; Flush() hands every
+//   appended byte to the operating system (after Flush returns, the bytes
+//   survive a crash of this process); Sync() additionally makes them
+//   durable (survive power loss).
+// - Creating, renaming or removing a file is durable only after SyncDir()
+//   on its directory.
+// - All methods are safe to call from several threads on different files.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/util/status.h"
+
+namespace lsm {
+
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  virtual Status Append(std::string_view data) = 0;
+  virtual Status Flush() = 0;
+  virtual Status Sync() = 0;  // Flush, then fdatasync.
+  virtual Status Close() = 0;
+};
+
+class SequentialFile {
+ public:
+  virtual ~SequentialFile() = default;
+  // Reads up to n bytes into scratch; *result points into scratch (or at
+  // file data) and is empty at end of file.
+  virtual Status Read(size_t n, char* scratch, std::string_view* result) = 0;
+};
+
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  // Reads up to n bytes at offset; fewer only at end of file. Thread-safe.
+  virtual Status Read(uint64_t offset, size_t n, char* scratch,
+                      std::string_view* result) const = 0;
+};
+
+// Held while a process owns a database directory.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+
+  // Creates or truncates.
+  virtual Status NewWritableFile(const std::string& path,
+                                 std::unique_ptr<WritableFile>* out) = 0;
+  virtual Status NewSequentialFile(const std::string& path,
+                                   std::unique_ptr<SequentialFile>* out) = 0;
+  virtual Status NewRandomAccessFile(const std::string& path,
+                                     std::unique_ptr<RandomAccessFile>* out) = 0;
+
+  virtual bool FileExists(const std::string& path) = 0;
+  virtual Status GetFileSize(const std::string& path, uint64_t* size) = 0;
+  // Names (not paths) of the entries in dir, without "." and "..".
+  virtual Status GetChildren(const std::string& dir, std::vector<std::string>* names) = 0;
+  virtual Status RemoveFile(const std::string& path) = 0;
+  // Atomically replaces `to` with `from`.
+  virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
+  // Succeeds if the directory already exists.
+  virtual Status CreateDir(const std::string& dir) = 0;
+  virtual Status RemoveDir(const std::string& dir) = 0;
+  // Makes creations, renames and removals in dir durable.
+  virtual Status SyncDir(const std::string& dir) = 0;
+
+  // Takes an exclusive lock on path (created if missing). A second lock of
+  // the same path, from this process or another, fails with Busy until the
+  // first is released by destroying the returned FileLock.
+  virtual Status LockFile(const std::string& path, std::unique_ptr<FileLock>* out) = 0;
+
+  // The process-wide POSIX file system.
+  static FileSystem* Default();
+};
+
+// Convenience: writes data to path, syncs the file, and closes it.
+Status WriteStringToFileSync(FileSystem* fs, std::string_view data, const std::string& path);
+Status ReadFileToString(FileSystem* fs, const std::string& path, std::string* data);
+
+}  // namespace lsm

@@ -1,0 +1,112 @@
+#include "core/log/log_reader.h"
+
+#include <algorithm>
+
+#include "core/log/log_format.h"
+#include "core/util/coding.h"
+#include "core/util/hash.h"
+
+namespace lsm {
+
+size_t LogReader::Fill(size_t n) {
+  if (pos_ > 0 && pos_ >= buf_.size() / 2) {
+    buf_.erase(0, pos_);
+    pos_ = 0;
+  }
+  constexpr size_t kChunk = 64 * 1024;
+  while (buf_.size() - pos_ < n && !eof_ && io_status_.ok()) {
+    size_t want = std::max(kChunk, n - (buf_.size() - pos_));
+    size_t old = buf_.size();
+    buf_.resize(old + want);
+    std::string_view got;
+    Status s = file_->Read(want, &buf_[old], &got);
+    if (!s.ok()) {
+      io_status_ = s;
+      buf_.resize(old);
+      break;
+    }
+    if (got.data() != &buf_[old]) std::copy(got.begin(), got.end(), &buf_[old]);
+    buf_.resize(old + got.size());
+    if (got.empty()) eof_ = true;
+  }
+  return buf_.size() - pos_;
+}
+
+bool LogReader::ConsumeRest(uint64_t* bytes) {
+  bool zero = true;
+  *bytes = 0;
+  do {
+    zero = zero && std::all_of(buf_.begin() + pos_, buf_.end(), [](char c) { return c == 0; });
+    *bytes += buf_.size() - pos_;
+    buf_.clear();
+    pos_ = 0;
+  } while (Fill(1) > 0);
+  return zero;
+}
+
+void LogReader::ReportDamage(const std::string& what, uint64_t bytes, bool record) {
+  if (corruption_.ok()) {
+    corruption_ = Status::Corruption(what + " at offset " + std::to_string(offset_));
+  }
+  dropped_bytes_ += bytes;
+  if (record) dropped_records_++;
+}
+
+bool LogReader::ReadRecord(std::string* record) {
+  while (!stopped_) {
+    size_t avail = Fill(kLogHeaderSize);
+    if (!io_status_.ok()) return false;
+    if (avail == 0) return false;  // clean end
+    if (avail < kLogHeaderSize) {  // header cut short: torn tail
+      torn_tail_bytes_ += avail;
+      stopped_ = true;
+      return false;
+    }
+    const char* h = buf_.data() + pos_;
+    uint32_t length = DecodeFixed32(h);
+    if (DecodeFixed32(h + 4) != Checksum(h, 4) || length > kMaxLogRecordSize) {
+      uint64_t rest;
+      bool zero = ConsumeRest(&rest);
+      if (!io_status_.ok()) return false;
+      stopped_ = true;
+      if (zero) {  // zero-filled tail left by a crash, not damage
+        torn_tail_bytes_ += rest;
+      } else {  // no later record can be located
+        ReportDamage("bad log record header", rest, false);
+      }
+      return false;
+    }
+    const size_t total = kLogHeaderSize + length;
+    avail = Fill(total);
+    if (!io_status_.ok()) return false;
+    if (avail < total) {  // record runs past the end: torn tail
+      torn_tail_bytes_ += avail;
+      stopped_ = true;
+      return false;
+    }
+    h = buf_.data() + pos_;
+    const char* payload = h + kLogHeaderSize;
+    if (DecodeFixed32(h + 8) != Checksum(payload, length)) {
+      bool last = Fill(total + 1) == total;
+      if (!io_status_.ok()) return false;
+      if (last) {  // the final record, damaged: a torn tail
+        torn_tail_bytes_ += total;
+        pos_ += total;
+        offset_ += total;
+        stopped_ = true;
+        return false;
+      }
+      ReportDamage("log record checksum mismatch", total, true);
+      pos_ += total;
+      offset_ += total;
+      continue;
+    }
+    record->assign(payload, length);
+    pos_ += total;
+    offset_ += total;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace lsm

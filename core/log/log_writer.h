@@ -1,0 +1,31 @@
+// LogWriter: appends records (log_format.h) to a file. Each AddRecord
+// hands the whole record to the OS before returning (one write(2) for
+// records up to the file's buffer size), so an acknowledged record survives
+// a crash of the process; with sync it also survives power loss.
+// REQUIRES: external synchronization.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "core/env/file_system.h"
+#include "core/util/status.h"
+
+namespace lsm {
+
+class LogWriter {
+ public:
+  explicit LogWriter(std::unique_ptr<WritableFile> file) : file_(std::move(file)) {}
+
+  Status AddRecord(std::string_view payload, bool sync);
+  Status Sync() { return file_->Sync(); }
+  Status Close() { return file_->Close(); }
+  uint64_t size() const { return size_; }
+
+ private:
+  std::unique_ptr<WritableFile> file_;
+  uint64_t size_ = 0;
+};
+
+}  // namespace lsm

@@ -1,0 +1,96 @@
+#include "core/memtable/memtable.h"
+
+#include <cstring>
+
+#include "core/util/coding.h"
+
+namespace lsm {
+namespace {
+
+// Entries were written by Add, so their varints are well-formed and the
+// 5-byte bound is safe.
+std::string_view DecodeLengthPrefixed(const char* p) {
+  uint32_t len;
+  const char* q = GetVarint32Ptr(p, p + 5, &len);
+  return std::string_view(q, len);
+}
+
+}  // namespace
+
+int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
+  return CompareInternalKeys(DecodeLengthPrefixed(a), DecodeLengthPrefixed(b));
+}
+
+MemTable::MemTable() : table_(KeyComparator(), &arena_) {}
+
+void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key,
+                   std::string_view value) {
+  const size_t ikey_len = user_key.size() + 8;
+  const size_t len = VarintLength(ikey_len) + ikey_len + VarintLength(value.size()) + value.size();
+  char* buf = arena_.Allocate(len);
+  char* p = EncodeVarint32(buf, static_cast<uint32_t>(ikey_len));
+  std::memcpy(p, user_key.data(), user_key.size());
+  p += user_key.size();
+  EncodeFixed64(p, PackTag(seq, type));
+  p += 8;
+  p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
+  std::memcpy(p, value.data(), value.size());
+  table_.Insert(buf);
+  num_entries_.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool MemTable::Get(const LookupKey& key, std::string* value, Status* s) const {
+  // The lookup key must be length-prefixed to compare against entries.
+  std::string probe;
+  PutLengthPrefixed(&probe, key.internal_key());
+  Table::Iterator it(&table_);
+  it.Seek(probe.data());
+  if (!it.Valid()) return false;
+  const char* entry = it.key();
+  std::string_view ikey = DecodeLengthPrefixed(entry);
+  if (ExtractUserKey(ikey) != key.user_key()) return false;
+  switch (static_cast<ValueType>(ExtractTag(ikey) & 0xff)) {
+    case ValueType::kValue: {
+      std::string_view v = DecodeLengthPrefixed(ikey.data() + ikey.size());
+      value->assign(v.data(), v.size());
+      *s = Status::OK();
+      return true;
+    }
+    case ValueType::kDeletion:
+      *s = Status::NotFound();
+      return true;
+  }
+  return false;
+}
+
+class MemTableIterator final : public Iterator {
+ public:
+  explicit MemTableIterator(const MemTable::Table* table) : it_(table) {}
+
+  bool Valid() const override { return it_.Valid(); }
+  void SeekToFirst() override { it_.SeekToFirst(); }
+  void SeekToLast() override { it_.SeekToLast(); }
+  void Seek(std::string_view target) override {
+    probe_.clear();
+    PutLengthPrefixed(&probe_, target);
+    it_.Seek(probe_.data());
+  }
+  void Next() override { it_.Next(); }
+  void Prev() override { it_.Prev(); }
+  std::string_view key() const override { return DecodeLengthPrefixed(it_.key()); }
+  std::string_view value() const override {
+    std::string_view k = key();
+    return DecodeLengthPrefixed(k.data() + k.size());
+  }
+  Status status() const override { return Status::OK(); }
+
+ private:
+  MemTable::Table::Iterator it_;
+  std::string probe_;
+};
+
+std::unique_ptr<Iterator> MemTable::NewIterator() const {
+  return std::make_unique<MemTableIterator>(&table_);
+}
+
+}  // namespace lsm

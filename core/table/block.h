@@ -1,0 +1,41 @@
+// Block: a parsed, uncompressed block (format in block_builder.h) and its
+// iterator. The block owns its bytes; iterators hold a shared_ptr to the
+// block so a cache eviction cannot free bytes still being read.
+//
+// A damaged block (lengths running past the end, a bad restart array) makes
+// its iterator invalid with a Corruption status; it never reads out of
+// bounds.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/table/iterator.h"
+
+namespace lsm {
+
+// Three-way key comparison used to search a block.
+using KeyCompare = int (*)(std::string_view, std::string_view);
+
+class Block {
+ public:
+  explicit Block(std::string contents);
+
+  size_t size() const { return data_.size(); }
+  // False if the restart array is malformed; iterators then report it.
+  bool ok() const { return ok_; }
+
+  static std::unique_ptr<Iterator> NewIterator(std::shared_ptr<const Block> block,
+                                               KeyCompare cmp);
+
+ private:
+  friend class BlockIterator;
+  std::string data_;
+  uint32_t restart_offset_ = 0;  // offset of the restart array
+  uint32_t num_restarts_ = 0;
+  bool ok_ = false;
+};
+
+}  // namespace lsm

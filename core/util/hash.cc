@@ -1,0 +1,15 @@
+// The state type is only complete with static-linking declarations.
+#define XXH_STATIC_LINKING_ONLY
+#include "core/util/hash.h"
+
+namespace lsm {
+
+uint32_t Checksum2(std::string_view a, std::string_view b) {
+  XXH3_state_t state;
+  XXH3_64bits_reset(&state);
+  XXH3_64bits_update(&state, a.data(), a.size());
+  XXH3_64bits_update(&state, b.data(), b.size());
+  return static_cast<uint32_t>(XXH3_64bits_digest(&state));
+}
+
+}  // namespace lsm

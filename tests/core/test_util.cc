@@ -1,0 +1,62 @@
+#include "tests/core/test_util.h"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include <gtest/gtest.h>
+
+namespace lsm {
+namespace test {
+
+void RemoveAll(const std::string& path) {
+  nftw(
+      path.c_str(),
+      [](const char* p, const struct stat*, int, struct FTW*) { return ::remove(p); }, 16,
+      FTW_DEPTH | FTW_PHYS);
+}
+
+std::string TempDir() {
+  const char* base = std::getenv("LSM_TEST_TMPDIR");
+  std::string dir = base ? base : "/tmp";
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = "lsm-test";
+  if (info != nullptr) name = std::string(info->test_suite_name()) + "." + info->name();
+  for (char& c : name) {
+    if (c == '/') c = '_';
+  }
+  dir += "/" + name + "." + std::to_string(::getpid());
+  RemoveAll(dir);
+  ::mkdir(dir.c_str(), 0755);
+  return dir;
+}
+
+long long FileSize(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return -1;
+  return static_cast<long long>(st.st_size);
+}
+
+bool CorruptByte(const std::string& path, long long offset) {
+  long long size = FileSize(path);
+  if (offset < 0) offset += size;
+  if (offset < 0 || offset >= size) return false;
+  int fd = ::open(path.c_str(), O_RDWR);
+  if (fd < 0) return false;
+  unsigned char c;
+  bool ok = ::pread(fd, &c, 1, offset) == 1;
+  c ^= 0xff;
+  ok = ok && ::pwrite(fd, &c, 1, offset) == 1;
+  ::close(fd);
+  return ok;
+}
+
+bool TruncateFile(const std::string& path, long long size) {
+  return ::truncate(path.c_str(), size) == 0;
+}
+
+}  // namespace test
+}  // namespace lsm
