@@ -167,6 +167,7 @@ Status DB::Recover() {
   log_number_ = versions_->NewFileNumber();
   std::unique_ptr<WritableFile> file;
   s = fs_->NewWritableFile(LogFileName(dir_, log_number_), &file);
+  if (s.ok()) s = fs_->SyncDir(dir_);
   if (!s.ok()) return s;
   log_ = std::make_unique<LogWriter>(std::move(file));
   edit.log_number = log_number_;
@@ -327,15 +328,19 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
   Writer* last_writer = &w;
   if (s.ok() && batch != nullptr) {
     const WriteBatch* group = BuildBatchGroup(&last_writer);
-    SequenceNumber last = versions_->last_sequence();
-    const_cast<WriteBatch*>(group)->set_sequence(last + 1);
-    last += group->Count();
+    const SequenceNumber first = versions_->last_sequence() + 1;
+    const SequenceNumber last = first + group->Count() - 1;
+    // The record is the group's operations behind a fresh header carrying
+    // the sequence: the caller's batch is never modified.
+    char header[WriteBatch::kHeaderSize];
+    EncodeFixed64(header, first);
+    EncodeFixed32(header + 8, group->Count());
     const bool sync = w.sync;
     MemTable* mem = mem_.get();
     LogWriter* log = log_.get();
     l.unlock();
-    s = log->AddRecord(group->rep(), sync);
-    if (s.ok()) s = group->InsertInto(mem);
+    s = log->AddRecord(std::string_view(header, sizeof(header)), group->body(), sync);
+    if (s.ok()) s = group->InsertInto(mem, first);
     l.lock();
     if (s.ok()) {
       versions_->set_last_sequence(last);
@@ -404,7 +409,20 @@ Status DB::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock) {
     uint64_t number = versions_->NewFileNumber();
     std::unique_ptr<WritableFile> file;
     Status s = fs_->NewWritableFile(LogFileName(dir_, number), &file);
-    if (!s.ok()) return s;
+    // The new log's directory entry must be durable before a sync write to
+    // it is acknowledged, and the old log's tail before any write to the new
+    // one is: otherwise a power loss could keep a later sync write and lose
+    // earlier writes.
+    if (s.ok()) s = fs_->SyncDir(dir_);
+    if (s.ok()) {
+      s = log_->Sync();
+      if (!s.ok()) bg_error_ = s;  // acknowledged writes may not be on disk
+    }
+    if (!s.ok()) {
+      file.reset();
+      fs_->RemoveFile(LogFileName(dir_, number));
+      return s;
+    }
     s = log_->Close();
     log_ = std::make_unique<LogWriter>(std::move(file));
     log_number_ = number;

@@ -39,8 +39,8 @@ Status WriteBatch::SetRep(std::string_view rep) {
   return Status::OK();
 }
 
-Status WriteBatch::InsertInto(MemTable* mem) const {
-  SequenceNumber seq = sequence();
+Status WriteBatch::InsertInto(MemTable* mem, SequenceNumber first_sequence) const {
+  SequenceNumber seq = first_sequence;
   return ForEach(
       [&](std::string_view k, std::string_view v) { mem->Add(seq++, ValueType::kValue, k, v); },
       [&](std::string_view k) { mem->Add(seq++, ValueType::kDeletion, k, {}); });

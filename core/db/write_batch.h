@@ -50,7 +50,11 @@ class WriteBatch {
   Status SetRep(std::string_view rep);
 
   // Inserts the operations into mem, at sequence() onwards.
-  Status InsertInto(MemTable* mem) const;
+  Status InsertInto(MemTable* mem) const { return InsertInto(mem, sequence()); }
+  // The same, numbering the operations from first_sequence.
+  Status InsertInto(MemTable* mem, SequenceNumber first_sequence) const;
+  // The representation after its header: the operations.
+  std::string_view body() const { return std::string_view(rep_).substr(kHeaderSize); }
 
  private:
   std::string rep_;

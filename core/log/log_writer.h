@@ -18,7 +18,10 @@ class LogWriter {
  public:
   explicit LogWriter(std::unique_ptr<WritableFile> file) : file_(std::move(file)) {}
 
-  Status AddRecord(std::string_view payload, bool sync);
+  Status AddRecord(std::string_view payload, bool sync) { return AddRecord(payload, {}, sync); }
+  // Appends one record whose payload is a followed by b (saves the caller
+  // from concatenating them).
+  Status AddRecord(std::string_view a, std::string_view b, bool sync);
   Status Sync() { return file_->Sync(); }
   Status Close() { return file_->Close(); }
   uint64_t size() const { return size_; }

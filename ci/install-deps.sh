@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages liblsm needs to build and test, if any are
+# missing. Idempotent and quick when everything is present. Run as root.
+#   ci/install-deps.sh            build + test dependencies
+#   ci/install-deps.sh bench      build dependencies only (the benchmark)
+set -euo pipefail
+
+packages=(g++ make cmake pkg-config liblz4-dev libxxhash-dev)
+if [ "${1:-test}" != bench ]; then
+  packages+=(libgtest-dev libcmocka-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: must run as root to install packages" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
