@@ -511,14 +511,19 @@ void DB::BackgroundCompaction() {
   std::unique_lock<std::mutex> l(mu_);
   compaction_scheduled_ = false;
   if (compaction_running_ || shutting_down_ || !bg_error_.ok()) return;
-  auto v = versions_->current();
-  if (v->NumFiles(0) < options_.level0_compaction_trigger) return;
-  // All of level 0, and what it overlaps in level 1.
+  // All of level 0, and what it overlaps in level 1. (No Version is held
+  // past this block: a held Version keeps the compaction's inputs alive.)
   std::string lo, hi;
-  for (const auto& f : v->files(0)) {
-    std::string_view s = ExtractUserKey(f->smallest), e = ExtractUserKey(f->largest);
-    if (lo.empty() || s.compare(lo) < 0) lo.assign(s);
-    if (hi.empty() || e.compare(hi) > 0) hi.assign(e);
+  {
+    auto v = versions_->current();
+    if (v->NumFiles(0) < options_.level0_compaction_trigger) return;
+    bool first = true;
+    for (const auto& f : v->files(0)) {
+      std::string_view s = ExtractUserKey(f->smallest), e = ExtractUserKey(f->largest);
+      if (first || s.compare(lo) < 0) lo.assign(s);
+      if (first || e.compare(hi) > 0) hi.assign(e);
+      first = false;
+    }
   }
   compaction_running_ = true;
   Status s = RunCompaction(&lo, &hi, 1, &l);
@@ -581,6 +586,7 @@ Status DB::RunCompaction(const std::string* begin, const std::string* end, int m
   }
   const SequenceNumber smallest_snapshot =
       snapshots_.empty() ? versions_->last_sequence() : *snapshots_.begin();
+  v.reset();  // holding it would keep the inputs from being deleted
 
   VersionEdit edit;
   Status s = DoCompactionWork(inputs, output_level, smallest_snapshot, bottommost, &edit, lock);

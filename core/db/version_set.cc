@@ -244,7 +244,7 @@ void VersionSet::AddLiveFiles(std::set<uint64_t>* live) {
   }
 }
 
-Status VersionSet::WriteSnapshot(LogWriter* writer) const {
+void VersionSet::EncodeSnapshot(std::string* rec) const {
   VersionEdit snap;
   snap.comparator = kComparatorName;
   snap.log_number = log_number_;
@@ -253,9 +253,7 @@ Status VersionSet::WriteSnapshot(LogWriter* writer) const {
   for (int level = 0; level < kNumLevels; level++) {
     for (const auto& f : current_->files_[level]) snap.AddFile(level, *f);
   }
-  std::string rec;
-  snap.EncodeTo(&rec);
-  return writer->AddRecord(rec, false);
+  snap.EncodeTo(rec);
 }
 
 Status VersionSet::SetCurrentFile(uint64_t manifest_number) {
@@ -294,16 +292,24 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* 
 
   std::shared_ptr<Version> v;
   Status s = Apply(*current_, *edit, &v);
+  if (!s.ok()) {
+    manifest_busy_ = false;
+    manifest_cv_.notify_all();
+    return s;  // nothing was written
+  }
   std::string rec;
   edit->EncodeTo(&rec);
+  // A new MANIFEST opens with the whole state, read now, under the lock.
+  std::string snapshot;
+  if (new_manifest_number != 0) EncodeSnapshot(&snapshot);
 
   lock->unlock();
-  if (s.ok() && new_manifest_number != 0) {
+  if (new_manifest_number != 0) {
     std::unique_ptr<WritableFile> file;
     s = fs_->NewWritableFile(ManifestFileName(dir_, new_manifest_number), &file);
     if (s.ok()) {
       new_manifest = std::make_unique<LogWriter>(std::move(file));
-      s = WriteSnapshot(new_manifest.get());
+      s = new_manifest->AddRecord(snapshot, false);
     }
   }
   LogWriter* writer = new_manifest ? new_manifest.get() : manifest_.get();

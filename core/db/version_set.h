@@ -94,7 +94,8 @@ class VersionSet {
 
  private:
   Status Apply(const Version& base, const VersionEdit& edit, std::shared_ptr<Version>* out) const;
-  Status WriteSnapshot(LogWriter* writer) const;
+  // An edit listing the whole current state. REQUIRES: the database mutex.
+  void EncodeSnapshot(std::string* rec) const;
   Status SetCurrentFile(uint64_t manifest_number);
   void Install(std::shared_ptr<const Version> v);
 

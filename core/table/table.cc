@@ -83,7 +83,7 @@ class TableIterator final : public Iterator {
       index_->Next();
       if (LoadBlock()) data_->SeekToFirst();
     }
-    if (Stopped()) data_.reset();
+    if (Stopped()) Fail();
   }
   void SkipEmptyBackward() {
     while (!Stopped() && (data_ == nullptr || !data_->Valid())) {
@@ -94,7 +94,13 @@ class TableIterator final : public Iterator {
       index_->Prev();
       if (LoadBlock()) data_->SeekToLast();
     }
-    if (Stopped()) data_.reset();
+    if (Stopped()) Fail();
+  }
+
+  // Keeps the error (status() must keep reporting it), drops the position.
+  void Fail() {
+    if (data_ != nullptr && !data_->status().ok() && status_.ok()) status_ = data_->status();
+    data_.reset();
   }
 
   std::shared_ptr<Table> table_;
@@ -165,7 +171,11 @@ Status Table::ReadDataBlock(const TableReadOptions& ro, const BlockHandle& handl
   if (!s.ok()) return s;
   auto b = std::make_shared<const Block>(std::move(contents));
   if (!b->ok()) return Status::Corruption("bad data block restart array");
-  if (block_cache_ != nullptr && ro.fill_cache) block_cache_->Insert(key, b, b->size());
+  // Only verified blocks are shared: a reader that asked for checksums must
+  // never get a damaged block another reader cached without them.
+  if (block_cache_ != nullptr && ro.fill_cache && ro.verify_checksums) {
+    block_cache_->Insert(key, b, b->size());
+  }
   *block = std::move(b);
   return Status::OK();
 }

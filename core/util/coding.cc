@@ -56,6 +56,7 @@ const char* GetVarint64Ptr(const char* p, const char* limit, uint64_t* v) {
   uint64_t result = 0;
   for (int shift = 0; shift <= 63 && p < limit; shift += 7) {
     uint64_t byte = static_cast<unsigned char>(*p++);
+    if (shift == 63 && byte > 1) return nullptr;  // more than 64 bits
     result |= (byte & 0x7f) << shift;
     if ((byte & 0x80) == 0) {
       *v = result;
