@@ -482,6 +482,12 @@ int lsm_compact_range(lsm_db* db, const void* begin, size_t blen, const void* en
     LSM_REQUIRE(db != nullptr, "database handle is NULL");
     LSM_REQUIRE(begin != nullptr || blen == 0, "begin is NULL with a non-zero length");
     LSM_REQUIRE(end != nullptr || elen == 0, "end is NULL with a non-zero length");
+    if (begin != nullptr) {
+      if (int rc = CheckKey(begin, blen)) return rc;
+    }
+    if (end != nullptr) {
+      if (int rc = CheckKey(end, elen)) return rc;
+    }
     std::string b(Bytes(begin, blen)), e(Bytes(end, elen));
     return FromStatus(db->db->CompactRange(begin ? &b : nullptr, end ? &e : nullptr));
   });

@@ -72,6 +72,9 @@ Status DB::Open(const Options& options, const std::string& path, std::unique_ptr
   if (path.empty()) return Status::Invalid("database path is empty");
   std::unique_ptr<DB> db(new DB(options, path));
   Status s = db->Recover();
+  // A missing file here (a parent directory, say) is a file-system failure
+  // to the caller, not a missing key.
+  if (s.IsNotFound()) return Status::IOError(s.message());
   if (!s.ok()) return s;
   for (int i = 0; i < std::max(1, options.background_threads); i++) {
     db->threads_.emplace_back([p = db.get()] { p->BackgroundWorker(); });
@@ -106,6 +109,10 @@ Status DB::Recover() {
     }
     s = fs_->CreateDir(dir_);
     if (!s.ok()) return s;
+  } else if (!options_.create_if_missing && !fs_->FileExists(CurrentFileName(dir_))) {
+    // Checked before locking too, so a directory that is no database is
+    // left as it was (no LOCK file).
+    return Status::Invalid(dir_ + ": database does not exist (create_if_missing is off)");
   }
   s = fs_->LockFile(LockFileName(dir_), &lock_);
   if (!s.ok()) return s;
@@ -841,7 +848,7 @@ bool DB::GetProperty(std::string_view name, std::string* value) {
   constexpr std::string_view kFilesAtLevel = "lsm.num-files-at-level";
   if (name.substr(0, kFilesAtLevel.size()) == kFilesAtLevel) {
     std::string_view rest = name.substr(kFilesAtLevel.size());
-    if (rest.empty() || rest.size() > 2) return false;
+    if (rest.empty() || rest.size() > 2 || (rest.size() > 1 && rest[0] == '0')) return false;
     int level = 0;
     for (char c : rest) {
       if (c < '0' || c > '9') return false;

@@ -157,7 +157,7 @@ class DB {
   std::multiset<SequenceNumber> snapshots_;
   std::set<uint64_t> pending_outputs_;  // table numbers being written
   Status bg_error_;
-  bool shutting_down_ = false;
+  std::atomic<bool> shutting_down_{false};  // read by compactions without mu_
   bool flush_scheduled_ = false;
   bool compaction_scheduled_ = false;
   bool compaction_running_ = false;
