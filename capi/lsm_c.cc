@@ -239,6 +239,29 @@ int lsm_options_set_paranoid_checks(lsm_options* opts, int on) {
   return LSM_OK;
 }
 
+int lsm_options_set_target_file_size(lsm_options* opts, size_t bytes) {
+  LSM_OPTS_REQUIRE();
+  if (int rc = CheckRange<size_t>(bytes, 64 << 10, size_t{4} << 30, "target_file_size")) return rc;
+  opts->o.target_file_size = bytes;
+  return LSM_OK;
+}
+
+int lsm_options_set_max_bytes_for_level_base(lsm_options* opts, size_t bytes) {
+  LSM_OPTS_REQUIRE();
+  if (int rc = CheckRange<size_t>(bytes, 1 << 20, size_t{1} << 40, "max_bytes_for_level_base")) {
+    return rc;
+  }
+  opts->o.max_bytes_for_level_base = bytes;
+  return LSM_OK;
+}
+
+int lsm_options_set_level_size_multiplier(lsm_options* opts, int n) {
+  LSM_OPTS_REQUIRE();
+  if (int rc = CheckRange(n, 2, 100, "level_size_multiplier")) return rc;
+  opts->o.level_size_multiplier = n;
+  return LSM_OK;
+}
+
 namespace {
 
 int ParseBool(const std::string& name, const char* value, int* out) {
@@ -283,17 +306,22 @@ int lsm_options_set(lsm_options* opts, const char* name, const char* value) {
       if (n == "error_if_exists") return lsm_options_set_error_if_exists(opts, b);
       return lsm_options_set_paranoid_checks(opts, b);
     }
-    if (n == "write_buffer_size" || n == "block_size" || n == "block_cache_size") {
+    if (n == "write_buffer_size" || n == "block_size" || n == "block_cache_size" ||
+        n == "target_file_size" || n == "max_bytes_for_level_base") {
       if (int rc = ParseSize(n, value, SIZE_MAX, &u)) return rc;
       if (n == "write_buffer_size") return lsm_options_set_write_buffer_size(opts, u);
       if (n == "block_size") return lsm_options_set_block_size(opts, u);
+      if (n == "target_file_size") return lsm_options_set_target_file_size(opts, u);
+      if (n == "max_bytes_for_level_base") return lsm_options_set_max_bytes_for_level_base(opts, u);
       return lsm_options_set_block_cache_size(opts, u);
     }
-    if (n == "bloom_bits_per_key" || n == "max_open_files" || n == "background_threads") {
+    if (n == "bloom_bits_per_key" || n == "max_open_files" || n == "background_threads" ||
+        n == "level_size_multiplier") {
       if (int rc = ParseSize(n, value, INT32_MAX, &u)) return rc;
       int i = static_cast<int>(u);
       if (n == "bloom_bits_per_key") return lsm_options_set_bloom_bits_per_key(opts, i);
       if (n == "max_open_files") return lsm_options_set_max_open_files(opts, i);
+      if (n == "level_size_multiplier") return lsm_options_set_level_size_multiplier(opts, i);
       return lsm_options_set_background_threads(opts, i);
     }
     if (n == "compression") {
@@ -490,6 +518,27 @@ int lsm_compact_range(lsm_db* db, const void* begin, size_t blen, const void* en
     }
     std::string b(Bytes(begin, blen)), e(Bytes(end, elen));
     return FromStatus(db->db->CompactRange(begin ? &b : nullptr, end ? &e : nullptr));
+  });
+}
+
+int lsm_approximate_size(lsm_db* db, const void* begin, size_t blen, const void* end,
+                         size_t elen, uint64_t* size) {
+  return Guard([&] {
+    LSM_REQUIRE(db != nullptr, "database handle is NULL");
+    LSM_REQUIRE(size != nullptr, "size is NULL");
+    LSM_REQUIRE(begin != nullptr || blen == 0, "begin is NULL with a non-zero length");
+    LSM_REQUIRE(end != nullptr || elen == 0, "end is NULL with a non-zero length");
+    if (begin != nullptr) {
+      if (int rc = CheckKey(begin, blen)) return rc;
+    }
+    if (end != nullptr) {
+      if (int rc = CheckKey(end, elen)) return rc;
+    }
+    std::string b(Bytes(begin, blen)), e(Bytes(end, elen));
+    uint64_t n = 0;
+    int rc = FromStatus(db->db->ApproximateSize(begin ? &b : nullptr, end ? &e : nullptr, &n));
+    if (rc == LSM_OK) *size = n;
+    return rc;
   });
 }
 

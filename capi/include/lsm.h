@@ -146,11 +146,22 @@ LSM_EXPORT int lsm_options_set_background_threads(lsm_options *opts, int n);
  * write-ahead-log record at open. Off (default): damage that can be skipped
  * is skipped and counted in the "lsm.stats" property; see docs/format.md. */
 LSM_EXPORT int lsm_options_set_paranoid_checks(lsm_options *opts, int on);
+/* Size at which compactions cut their output tables. Range 64 KiB .. 4 GiB;
+ * default 8 MiB. */
+LSM_EXPORT int lsm_options_set_target_file_size(lsm_options *opts, size_t bytes);
+/* Target size of level 1; level N's target is this times
+ * level_size_multiplier^(N-1). A level over its target is compacted into
+ * the next. Range 1 MiB .. 1 TiB; default 64 MiB. */
+LSM_EXPORT int lsm_options_set_max_bytes_for_level_base(lsm_options *opts, size_t bytes);
+/* Ratio between the target sizes of adjacent levels. Range 2 .. 100;
+ * default 10. */
+LSM_EXPORT int lsm_options_set_level_size_multiplier(lsm_options *opts, int n);
 /* Sets an option by name from a string, for tools and bindings. Names are
  * the setter names above ("create_if_missing", "error_if_exists",
  * "write_buffer_size", "block_size", "block_cache_size",
  * "bloom_bits_per_key", "compression", "max_open_files",
- * "background_threads", "paranoid_checks"). Booleans take "0"/"1"/"true"/
+ * "background_threads", "paranoid_checks", "target_file_size",
+ * "max_bytes_for_level_base", "level_size_multiplier"). Booleans take "0"/"1"/"true"/
  * "false"; sizes take decimal digits; compression takes "none" or "lz4".
  * LSM_INVALID for an unknown name or a bad value. */
 LSM_EXPORT int lsm_options_set(lsm_options *opts, const char *name, const char *value);
@@ -223,19 +234,31 @@ LSM_EXPORT int lsm_get_into(lsm_db *db, const lsm_read_options *ropts, const voi
 /* Writes the in-memory buffer to a table file and waits for it. */
 LSM_EXPORT int lsm_flush(lsm_db *db);
 
-/* Rewrites the tables holding keys in [begin, end] (both inclusive; a NULL
- * pointer is an open end, so NULL, 0, NULL, 0 means everything) into one
- * sorted level, dropping overwritten values and deletions that no snapshot
- * can still see. Flushes the memory buffer first. Waits until done. */
+/* Compacts the keys in [begin, end] (both inclusive; a NULL pointer is an
+ * open end, so NULL, 0, NULL, 0 means everything) down to the deepest level
+ * holding any of them, rewriting every table in the range on the way:
+ * afterwards the range holds no overwritten value and no deletion that a
+ * live snapshot cannot see. Flushes the memory buffer first; if the deepest
+ * level ends up over its target size, data moves one level further. Waits
+ * until done; background compactions go on around it. */
 LSM_EXPORT int lsm_compact_range(lsm_db *db, const void *begin, size_t blen, const void *end,
                                  size_t elen);
 
+/* Stores in *size the approximate number of bytes that table files use for
+ * keys in [begin, end) (a NULL pointer is an open end). Data still in the
+ * in-memory write buffer is not counted; call lsm_flush first to include it. */
+LSM_EXPORT int lsm_approximate_size(lsm_db *db, const void *begin, size_t blen, const void *end,
+                                    size_t elen, uint64_t *size);
+
 /* Reads a named property into *out, a NUL-terminated string to free with
  * lsm_free. LSM_NOT_FOUND for an unknown name. Names:
- *   "lsm.stats"                 multi-line statistics: per level files and
- *                               bytes, compaction bytes, write amplification,
- *                               stalls, cache and bloom filter counters, WAL
- *                               recovery counters
+ *   "lsm.stats"                 multi-line statistics: per level files,
+ *                               bytes, target, score and compaction bytes
+ *                               read / written / moved; write and space
+ *                               amplification; write stalls (microseconds,
+ *                               slowdowns, stops); block cache hits and
+ *                               misses; bloom filter checked / useful
+ *                               probes; WAL recovery counters
  *   "lsm.num-files-at-level<N>" table files at level N (0 <= N < 7)
  *   "lsm.sequence"              the last sequence number written
  *   "lsm.memtable-bytes"        memory held by write buffers

@@ -58,7 +58,7 @@ Status DB::CheckValue(std::string_view value) {
 
 DB::DB(const Options& options, std::string dir)
     : options_(options), dir_(std::move(dir)),
-      fs_(options.fs != nullptr ? options.fs : FileSystem::Default()) {
+      fs_(options.fs != nullptr ? options.fs : FileSystem::Default()), picker_(options_) {
   if (options_.block_cache_size > 0) {
     block_cache_ = std::make_unique<BlockCache>(options_.block_cache_size);
   }
@@ -92,7 +92,9 @@ DB::~DB() {
     std::unique_lock<std::mutex> l(mu_);
     shutting_down_ = true;
     jobs_cv_.notify_all();
-    bg_cv_.wait(l, [this] { return jobs_running_ == 0 && jobs_.empty() && !compaction_running_; });
+    bg_cv_.wait(l, [this] {
+      return jobs_running_ == 0 && jobs_.empty() && running_compactions_.empty();
+    });
   }
   for (auto& t : threads_) t.join();
   if (log_) log_->Close();
@@ -402,13 +404,30 @@ const WriteBatch* DB::BuildBatchGroup(Writer** last_writer) {
 }
 
 Status DB::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock) {
+  bool allow_delay = !force;
   while (true) {
     if (!bg_error_.ok()) return bg_error_;
+    const int l0 = versions_->current()->NumFiles(0);
+    if (allow_delay && l0 >= options_.level0_slowdown_trigger) {
+      // Level 0 is filling faster than compaction drains it: slow each
+      // write a little now rather than stop all writes later.
+      allow_delay = false;
+      uint64_t start = NowMicros();
+      lock->unlock();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      lock->lock();
+      stall_micros_ += NowMicros() - start;
+      slowdowns_++;
+      continue;
+    }
     if (mem_->empty()) return Status::OK();  // nothing to flush
     if (!force && mem_->ApproximateMemoryUsage() < options_.write_buffer_size) return Status::OK();
-    if (imm_ != nullptr) {
-      // The previous memtable is still being flushed: wait for it.
+    if (imm_ != nullptr || l0 >= options_.level0_stop_trigger) {
+      // The previous memtable is still being flushed, or level 0 is full:
+      // wait (writes stop, they do not fail).
+      if (l0 >= options_.level0_stop_trigger) stops_++;
       uint64_t start = NowMicros();
+      MaybeScheduleCompaction();
       bg_cv_.wait(*lock);
       stall_micros_ += NowMicros() - start;
       continue;
@@ -483,10 +502,21 @@ void DB::MaybeScheduleFlush() {
   Schedule([this] { BackgroundFlush(); });
 }
 
+int DB::MaxBackgroundCompactions() const {
+  // One thread stays free for flushes when there are several.
+  return std::max(1, options_.background_threads - 1);
+}
+
 void DB::MaybeScheduleCompaction() {
-  if (compaction_scheduled_ || compaction_running_ || shutting_down_ || !bg_error_.ok()) return;
-  if (versions_->current()->NumFiles(0) < options_.level0_compaction_trigger) return;
-  compaction_scheduled_ = true;
+  if (shutting_down_ || !bg_error_.ok()) return;
+  if (compactions_scheduled_ >= MaxBackgroundCompactions()) return;
+  auto v = versions_->current();
+  bool needed = false;
+  for (int level = 0; level + 1 < kNumLevels && !needed; level++) {
+    needed = picker_.Score(*v, level) >= 1.0;
+  }
+  if (!needed) return;
+  compactions_scheduled_++;
   Schedule([this] { BackgroundCompaction(); });
 }
 
@@ -516,27 +546,20 @@ void DB::BackgroundFlush() {
 
 void DB::BackgroundCompaction() {
   std::unique_lock<std::mutex> l(mu_);
-  compaction_scheduled_ = false;
-  if (compaction_running_ || shutting_down_ || !bg_error_.ok()) return;
-  // All of level 0, and what it overlaps in level 1. (No Version is held
-  // past this block: a held Version keeps the compaction's inputs alive.)
-  std::string lo, hi;
-  {
-    auto v = versions_->current();
-    if (v->NumFiles(0) < options_.level0_compaction_trigger) return;
-    bool first = true;
-    for (const auto& f : v->files(0)) {
-      std::string_view s = ExtractUserKey(f->smallest), e = ExtractUserKey(f->largest);
-      if (first || s.compare(lo) < 0) lo.assign(s);
-      if (first || e.compare(hi) > 0) hi.assign(e);
-      first = false;
-    }
+  std::unique_ptr<Compaction> c;
+  if (!shutting_down_ && bg_error_.ok()) {
+    c = picker_.PickAuto(*versions_->current(), running_compactions_);
   }
-  compaction_running_ = true;
-  Status s = RunCompaction(&lo, &hi, 1, &l);
-  compaction_running_ = false;
-  if (!s.ok() && bg_error_.ok() && !shutting_down_) bg_error_ = s;
+  if (c != nullptr) {
+    VersionEdit edit;
+    Status s = RunCompaction(c.get(), &l, &edit);
+    if (!s.ok() && bg_error_.ok() && !shutting_down_) bg_error_ = s;
+  }
+  compactions_scheduled_--;
+  // The result may call for more (a level pushed over its target), and a
+  // compaction that conflicted with this one may now go ahead.
   MaybeScheduleCompaction();
+  if (c != nullptr) MaybeScheduleCompaction();
   bg_cv_.notify_all();
 }
 
@@ -544,64 +567,90 @@ Status DB::CompactRange(const std::string* begin, const std::string* end) {
   Status s = Flush();
   if (!s.ok()) return s;
   std::unique_lock<std::mutex> l(mu_);
-  bg_cv_.wait(l, [this] { return !compaction_running_ || !bg_error_.ok(); });
-  if (!bg_error_.ok()) return bg_error_;
-  compaction_running_ = true;
-  s = RunCompaction(begin, end, kNumLevels - 1, &l);
-  compaction_running_ = false;
+  // Runs one manual compaction step, waiting out running compactions it
+  // conflicts with. *ran tells whether there was anything to compact.
+  auto step = [&](int level, int output_level, bool whole_output_range, bool* ran) -> Status {
+    *ran = false;
+    while (true) {
+      if (!bg_error_.ok()) return bg_error_;
+      bool conflict = false;
+      std::unique_ptr<Compaction> c =
+          picker_.PickRange(*versions_->current(), level, output_level, begin, end,
+                            whole_output_range, running_compactions_, &conflict);
+      if (c == nullptr && conflict) {
+        bg_cv_.wait(l);  // a running compaction overlaps: let it finish
+        continue;
+      }
+      if (c == nullptr) return Status::OK();
+      *ran = true;
+      VersionEdit edit;
+      return RunCompaction(c.get(), &l, &edit);
+    }
+  };
+  // Everything in range moves down to the deepest level holding any of it.
+  // The last step takes every file of that level in range, so that all of
+  // the range is rewritten and every overwritten version and deletion no
+  // snapshot needs is gone; if nothing moves into it, it is rewritten in
+  // place.
+  int last = 1;
+  {
+    auto v = versions_->current();
+    for (int level = 1; level < kNumLevels; level++) {
+      if (!v->Overlapping(level, begin, end).empty()) last = level;
+    }
+  }
+  bool ran = false;
+  for (int level = 0; level < last && s.ok(); level++) {
+    s = step(level, level + 1, level + 1 == last, &ran);
+  }
+  if (s.ok() && !ran) s = step(last, last, false, &ran);
+  // A level left over its target moves on down.
+  for (int level = last; s.ok() && level + 1 < kNumLevels &&
+                         versions_->current()->LevelBytes(level) > picker_.MaxBytesForLevel(level);
+       level++) {
+    s = step(level, level + 1, false, &ran);
+  }
   if (!s.ok() && bg_error_.ok()) bg_error_ = s;
+  MaybeScheduleCompaction();
   bg_cv_.notify_all();
   return s;
 }
 
-Status DB::RunCompaction(const std::string* begin, const std::string* end, int max_input_level,
-                         std::unique_lock<std::mutex>* lock) {
-  auto v = versions_->current();
-  // Grow the range until it covers every file it overlaps in the input
-  // levels, so that no file left out holds a version of a key in range.
-  std::string lo = begin ? *begin : std::string(), hi = end ? *end : std::string();
-  const std::string* plo = begin ? &lo : nullptr;
-  const std::string* phi = end ? &hi : nullptr;
-  std::vector<std::pair<int, std::shared_ptr<const FileMetaData>>> inputs;
-  int deepest = 0;
-  for (bool grown = true; grown;) {
-    grown = false;
-    inputs.clear();
-    deepest = 0;
-    for (int level = 0; level <= max_input_level; level++) {
-      for (const auto& f : v->Overlapping(level, plo, phi)) {
-        inputs.emplace_back(level, f);
-        deepest = level;
-        std::string_view s = ExtractUserKey(f->smallest), e = ExtractUserKey(f->largest);
-        if (plo && s.compare(lo) < 0) {
-          lo.assign(s);
-          grown = true;
-        }
-        if (phi && e.compare(hi) > 0) {
-          hi.assign(e);
-          grown = true;
-        }
+// Runs c and installs its result. Called with *lock held; c is listed in
+// running_compactions_ meanwhile so that others keep out of its way.
+Status DB::RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock, VersionEdit* result) {
+  running_compactions_.push_back(c);
+  VersionEdit& edit = *result;
+  Status s;
+  uint64_t written = 0;
+  if (c->IsTrivialMove()) {
+    const FileMetaData& f = *c->inputs[0][0];
+    edit.DeleteFile(c->level, f.number);
+    edit.AddFile(c->output_level(), f);
+    s = versions_->LogAndApply(&edit, lock);
+    if (s.ok()) comp_stats_[c->output_level()].moved_bytes += f.file_size;
+  } else {
+    // Snapshots, oldest first: versions a snapshot can see must survive.
+    std::vector<SequenceNumber> snapshots(snapshots_.begin(), snapshots_.end());
+    snapshots.erase(std::unique(snapshots.begin(), snapshots.end()), snapshots.end());
+    s = DoCompactionWork(*c, snapshots, &edit, lock);
+    if (s.ok()) {
+      for (int i = 0; i < 2; i++) {
+        for (const auto& f : c->inputs[i]) edit.DeleteFile(c->input_level(i), f->number);
       }
+      for (const auto& [level, f] : edit.new_files) written += f.file_size;
+      s = versions_->LogAndApply(&edit, lock);
+    }
+    for (const auto& [level, f] : edit.new_files) pending_outputs_.erase(f.number);
+    if (s.ok()) {
+      CompactionStats& st = comp_stats_[c->output_level()];
+      st.read_bytes += c->InputBytes();
+      st.written_bytes += written;
+      st.count++;
     }
   }
-  if (inputs.empty()) return Status::OK();
-  const int output_level = std::max(1, deepest);
-  // Bottommost: no deeper level holds any key of the range.
-  bool bottommost = true;
-  for (int level = output_level + 1; level < kNumLevels; level++) {
-    if (!v->Overlapping(level, plo, phi).empty()) bottommost = false;
-  }
-  const SequenceNumber smallest_snapshot =
-      snapshots_.empty() ? versions_->last_sequence() : *snapshots_.begin();
-  v.reset();  // holding it would keep the inputs from being deleted
-
-  VersionEdit edit;
-  Status s = DoCompactionWork(inputs, output_level, smallest_snapshot, bottommost, &edit, lock);
-  if (s.ok()) {
-    for (const auto& [level, f] : inputs) edit.DeleteFile(level, f->number);
-    s = versions_->LogAndApply(&edit, lock);
-  }
-  for (const auto& [level, f] : edit.new_files) pending_outputs_.erase(f.number);
+  running_compactions_.erase(
+      std::find(running_compactions_.begin(), running_compactions_.end(), c));
   if (s.ok()) {
     obsolete_files_pending_ = true;
     DeleteObsoleteFiles();
@@ -609,22 +658,51 @@ Status DB::RunCompaction(const std::string* begin, const std::string* end, int m
   return s;
 }
 
+// Merges c's inputs into new tables at c's output level, dropping what no
+// reader can see:
+// - of the versions of a key that fall between the same two snapshots (a
+//   "stripe"; the newest stripe ends at the latest state), only the newest
+//   is visible to anyone;
+// - a deletion in the oldest stripe hides nothing anyone can see once no
+//   deeper level holds the key (then the older versions are dropped too).
 // Called with *lock held; works unlocked. Output files stay in
 // pending_outputs_ until the caller has installed (or abandoned) them.
-Status DB::DoCompactionWork(
-    const std::vector<std::pair<int, std::shared_ptr<const FileMetaData>>>& inputs,
-    int output_level, SequenceNumber smallest_snapshot, bool bottommost, VersionEdit* edit,
-    std::unique_lock<std::mutex>* lock) {
+Status DB::DoCompactionWork(const Compaction& c, const std::vector<SequenceNumber>& snapshots,
+                            VersionEdit* edit, std::unique_lock<std::mutex>* lock) {
   TableReadOptions ro;
   ro.verify_checksums = true;
   ro.fill_cache = false;
   std::vector<std::unique_ptr<Iterator>> children;
-  uint64_t read_bytes = 0;
-  for (const auto& [level, f] : inputs) {
-    children.push_back(table_cache_->NewIterator(ro, f->number, f->file_size));
-    read_bytes += f->file_size;
+  for (int i = 0; i < 2; i++) {
+    for (const auto& f : c.inputs[i]) {
+      children.push_back(table_cache_->NewIterator(ro, f->number, f->file_size));
+    }
   }
   auto input = NewMergingIterator(std::move(children));
+  // Files below the output level, to tell whether a key lives on there.
+  std::vector<Version::FileList> deeper;
+  {
+    auto v = versions_->current();
+    for (int level = c.output_level() + 1; level < kNumLevels; level++) {
+      deeper.push_back(v->Overlapping(level, &c.smallest, &c.largest));
+    }
+  }
+  std::vector<size_t> deeper_pos(deeper.size(), 0);
+  auto key_lives_deeper = [&](std::string_view user_key) {
+    // Keys arrive in increasing order, so each level's cursor only moves on.
+    for (size_t i = 0; i < deeper.size(); i++) {
+      const Version::FileList& files = deeper[i];
+      size_t& p = deeper_pos[i];
+      while (p < files.size() && ExtractUserKey(files[p]->largest).compare(user_key) < 0) p++;
+      if (p < files.size() && ExtractUserKey(files[p]->smallest).compare(user_key) <= 0) return true;
+    }
+    return false;
+  };
+  auto stripe_of = [&snapshots](SequenceNumber seq) {
+    return static_cast<size_t>(std::lower_bound(snapshots.begin(), snapshots.end(), seq) -
+                               snapshots.begin());
+  };
+
   const TableOptions topts = MakeTableOptions(options_);
   lock->unlock();
 
@@ -637,8 +715,8 @@ Status DB::DoCompactionWork(
   auto finish_output = [&]() -> Status {
     Status r = builder->Finish();
     if (r.ok()) r = file->Sync();
-    Status c = file->Close();
-    if (r.ok()) r = c;
+    Status cl = file->Close();
+    if (r.ok()) r = cl;
     meta.file_size = builder->file_size();
     builder.reset();
     file.reset();
@@ -646,9 +724,15 @@ Status DB::DoCompactionWork(
     return r;
   };
 
+  // Grandparent bytes the current output overlaps (for cutting outputs).
+  size_t gp_index = 0;
+  uint64_t gp_overlap = 0;
+  bool seen_key = false;
+
   std::string current_user_key;
   bool has_current_user_key = false;
-  SequenceNumber last_sequence_for_key = kMaxSequenceNumber;
+  size_t last_stripe = 0;
+  bool stripe_kept = false;
   for (input->SeekToFirst(); input->Valid(); input->Next()) {
     if (shutting_down_) {
       s = Status::Busy("compaction abandoned: database is closing");
@@ -663,21 +747,37 @@ Status DB::DoCompactionWork(
     if (new_user_key) {
       current_user_key.assign(k.user_key);
       has_current_user_key = true;
-      last_sequence_for_key = kMaxSequenceNumber + 1;
+      stripe_kept = false;
     }
+    const size_t stripe = stripe_of(k.sequence);
     bool drop = false;
-    if (last_sequence_for_key <= smallest_snapshot) {
-      drop = true;  // a newer version is visible to every reader
-    } else if (k.type == ValueType::kDeletion && k.sequence <= smallest_snapshot && bottommost) {
-      drop = true;  // nothing older remains below for it to hide
+    if (stripe_kept && stripe == last_stripe) {
+      drop = true;  // a newer version in the same stripe hides it from everyone
+    } else if (k.type == ValueType::kDeletion && stripe == 0 && !key_lives_deeper(k.user_key)) {
+      drop = true;
+      // Older versions share stripe 0 and fall under the rule above.
+      stripe_kept = true;
+    } else {
+      stripe_kept = true;
     }
-    last_sequence_for_key = k.sequence;
+    last_stripe = stripe;
     if (drop) continue;
 
-    // Cut files only between user keys: a level's files must not share one.
-    if (builder != nullptr && new_user_key && builder->file_size() >= options_.target_file_size) {
-      s = finish_output();
-      if (!s.ok()) break;
+    if (new_user_key) {
+      // Track how much of the level below the output this file spans, and
+      // cut files only between user keys: a level's files must not share one.
+      while (gp_index < c.grandparents.size() &&
+             CompareUserKeys(ExtractUserKey(c.grandparents[gp_index]->largest), k.user_key) < 0) {
+        if (seen_key) gp_overlap += c.grandparents[gp_index]->file_size;
+        gp_index++;
+      }
+      seen_key = true;
+      if (builder != nullptr && (builder->file_size() >= options_.target_file_size ||
+                                 gp_overlap > c.max_grandparent_overlap)) {
+        s = finish_output();
+        if (!s.ok()) break;
+        gp_overlap = 0;
+      }
     }
     if (builder == nullptr) {
       lock->lock();
@@ -703,21 +803,13 @@ Status DB::DoCompactionWork(
   input.reset();
 
   lock->lock();
-  uint64_t written = 0;
-  for (const auto& m : outputs) {
-    edit->AddFile(output_level, m);
-    written += m.file_size;
-  }
   if (!s.ok()) {
     // Nothing is installed: forget every output so that DeleteObsoleteFiles
     // removes them.
     for (uint64_t n : allocated) pending_outputs_.erase(n);
-    edit->new_files.clear();
     return s;
   }
-  comp_stats_[output_level].read_bytes += read_bytes;
-  comp_stats_[output_level].written_bytes += written;
-  comp_stats_[output_level].count++;
+  for (const auto& m : outputs) edit->AddFile(c.output_level(), m);
   return s;
 }
 
@@ -823,6 +915,32 @@ std::unique_ptr<UserIterator> DB::NewIterator(const ReadOptions& ro) {
   return NewDBIterator(NewMergingIterator(std::move(children)), std::move(dio), std::move(on_close));
 }
 
+Status DB::ApproximateSize(const std::string* begin, const std::string* end, uint64_t* size) {
+  *size = 0;
+  std::shared_ptr<const Version> v;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    v = versions_->current();
+  }
+  // Internal keys placed before every version of begin / end.
+  std::string ibegin, iend;
+  if (begin) AppendInternalKey(&ibegin, *begin, kMaxSequenceNumber, kValueTypeForSeek);
+  if (end) AppendInternalKey(&iend, *end, kMaxSequenceNumber, kValueTypeForSeek);
+  for (int level = 0; level < kNumLevels; level++) {
+    for (const auto& f : v->files(level)) {
+      if (end && CompareInternalKeys(f->smallest, iend) >= 0) continue;
+      if (begin && CompareInternalKeys(f->largest, ibegin) < 0) continue;
+      std::shared_ptr<Table> table;
+      Status s = table_cache_->FindTable(f->number, f->file_size, &table);
+      if (!s.ok()) return s;
+      uint64_t from = begin ? table->ApproximateOffsetOf(ibegin) : 0;
+      uint64_t to = end ? table->ApproximateOffsetOf(iend) : f->file_size;
+      if (to > from) *size += to - from;
+    }
+  }
+  return Status::OK();
+}
+
 const Snapshot* DB::GetSnapshot() {
   std::lock_guard<std::mutex> l(mu_);
   SequenceNumber seq = versions_->last_sequence();
@@ -882,32 +1000,50 @@ bool DB::GetProperty(std::string_view name, std::string* value) {
 std::string DB::StatsString() {
   auto v = versions_->current();
   std::string out;
-  char line[256];
-  out += "level  files        bytes   compacted-read  compacted-written\n";
-  uint64_t total_bytes = 0, total_written = 0;
+  char line[320];
+  out +=
+      "level files        bytes       target  score   read-bytes  written-bytes  moved-bytes "
+      "compactions\n";
+  uint64_t total_bytes = 0, total_written = 0, last_level_bytes = 0;
   for (int level = 0; level < kNumLevels; level++) {
-    uint64_t bytes = v->LevelBytes(level);
+    const uint64_t bytes = v->LevelBytes(level);
+    const CompactionStats& st = comp_stats_[level];
     total_bytes += bytes;
-    total_written += comp_stats_[level].written_bytes;
-    std::snprintf(line, sizeof(line), "%5d %6d %12" PRIu64 " %16" PRIu64 " %18" PRIu64 "\n", level,
-                  v->NumFiles(level), bytes, comp_stats_[level].read_bytes,
-                  comp_stats_[level].written_bytes);
+    total_written += st.written_bytes;
+    if (bytes > 0) last_level_bytes = bytes;
+    const uint64_t target = level == 0 ? 0 : picker_.MaxBytesForLevel(level);
+    std::snprintf(line, sizeof(line),
+                  "%5d %5d %12" PRIu64 " %12" PRIu64 " %6.2f %12" PRIu64 " %14" PRIu64 " %12" PRIu64
+                  " %11" PRIu64 "\n",
+                  level, v->NumFiles(level), bytes, target, picker_.Score(*v, level),
+                  st.read_bytes, st.written_bytes, st.moved_bytes, st.count);
     out += line;
   }
+  // Write amplification: bytes written to the WAL and to tables (flushes
+  // count as level 0's written bytes) per byte of user writes.
   const double wamp = user_bytes_written_ == 0
                           ? 0.0
                           : static_cast<double>(wal_bytes_written_ + total_written) /
                                 static_cast<double>(user_bytes_written_);
+  // Space amplification, estimated as all table bytes over the deepest
+  // non-empty level's (where the live data ends up).
+  const double samp = last_level_bytes == 0 ? 0.0
+                                            : static_cast<double>(total_bytes) /
+                                                  static_cast<double>(last_level_bytes);
   std::snprintf(line, sizeof(line),
-                "table-bytes: %" PRIu64 "\nuser-bytes-written: %" PRIu64
-                "\nwrite-amplification: %.2f\nflushes: %" PRIu64 "\nstall-micros: %" PRIu64 "\n",
-                total_bytes, user_bytes_written_, wamp, flush_count_, stall_micros_);
+                "table-bytes: %" PRIu64 "\nuser-bytes-written: %" PRIu64 "\nwal-bytes-written: %" PRIu64
+                "\nwrite-amplification: %.2f\nspace-amplification: %.2f\nflushes: %" PRIu64
+                "\nstall-micros: %" PRIu64 "\nslowdowns: %" PRIu64 "\nstops: %" PRIu64
+                "\nrunning-compactions: %zu\n",
+                total_bytes, user_bytes_written_, wal_bytes_written_, wamp, samp, flush_count_,
+                stall_micros_, slowdowns_, stops_, running_compactions_.size());
   out += line;
   std::snprintf(line, sizeof(line),
-                "block-cache: hits %" PRIu64 " misses %" PRIu64 " bytes %zu\n"
+                "block-cache: hits %" PRIu64 " misses %" PRIu64 " bytes %zu capacity %zu\n"
                 "bloom-filter: checked %" PRIu64 " useful %" PRIu64 "\n",
                 block_cache_ ? block_cache_->hits() : 0, block_cache_ ? block_cache_->misses() : 0,
                 block_cache_ ? block_cache_->usage() : size_t{0},
+                block_cache_ ? block_cache_->capacity() : size_t{0},
                 filter_stats_.checked.load(), filter_stats_.useful.load());
   out += line;
   std::snprintf(line, sizeof(line),

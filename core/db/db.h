@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/db/compaction.h"
 #include "core/db/db_iter.h"
 #include "core/db/dbformat.h"
 #include "core/db/options.h"
@@ -89,6 +90,10 @@ class DB {
   // snapshot needs.
   Status CompactRange(const std::string* begin, const std::string* end);
 
+  // Approximate bytes of table files holding keys in [begin, end) (null:
+  // open end). Data still in memory is not counted.
+  Status ApproximateSize(const std::string* begin, const std::string* end, uint64_t* size);
+
   // "lsm.stats", "lsm.num-files-at-level<N>", "lsm.sequence",
   // "lsm.memtable-bytes", "lsm.block-cache-bytes". False if unknown.
   bool GetProperty(std::string_view name, std::string* value);
@@ -99,9 +104,10 @@ class DB {
 
  private:
   struct Writer;
-  struct CompactionStats {
+  struct CompactionStats {  // per output level
     uint64_t read_bytes = 0;
     uint64_t written_bytes = 0;
+    uint64_t moved_bytes = 0;  // trivial moves: no rewrite
     uint64_t count = 0;
   };
 
@@ -123,14 +129,12 @@ class DB {
   void MaybeScheduleCompaction();
   void BackgroundFlush();
   void BackgroundCompaction();
+  int MaxBackgroundCompactions() const;
 
-  // Merges the files overlapping [begin, end] in levels 0..max_input_level
-  // into level max(1, deepest such level). REQUIRES: lock held and
-  // compaction_running_ set by the caller.
-  Status RunCompaction(const std::string* begin, const std::string* end, int max_input_level,
-                       std::unique_lock<std::mutex>* lock);
-  Status DoCompactionWork(const std::vector<std::pair<int, std::shared_ptr<const FileMetaData>>>& inputs,
-                          int output_level, SequenceNumber smallest_snapshot, bool bottommost,
+  // Runs c and installs its result (recorded in *edit). Called with *lock
+  // held; c is listed in running_compactions_ meanwhile.
+  Status RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock, VersionEdit* edit);
+  Status DoCompactionWork(const Compaction& c, const std::vector<SequenceNumber>& snapshots,
                           VersionEdit* edit, std::unique_lock<std::mutex>* lock);
 
   void DeleteObsoleteFiles();
@@ -159,8 +163,9 @@ class DB {
   Status bg_error_;
   std::atomic<bool> shutting_down_{false};  // read by compactions without mu_
   bool flush_scheduled_ = false;
-  bool compaction_scheduled_ = false;
-  bool compaction_running_ = false;
+  int compactions_scheduled_ = 0;
+  CompactionPicker picker_;
+  std::vector<const Compaction*> running_compactions_;
   bool obsolete_files_pending_ = false;
 
   std::deque<std::function<void()>> jobs_;
@@ -175,6 +180,8 @@ class DB {
   uint64_t user_bytes_written_ = 0;
   uint64_t wal_bytes_written_ = 0;
   uint64_t stall_micros_ = 0;
+  uint64_t slowdowns_ = 0;  // writes delayed by the level-0 slowdown trigger
+  uint64_t stops_ = 0;      // waits at the level-0 stop trigger
   uint64_t wal_dropped_records_ = 0;
   uint64_t wal_dropped_bytes_ = 0;
   uint64_t wal_torn_tail_bytes_ = 0;

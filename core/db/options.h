@@ -33,8 +33,16 @@ struct Options {
   bool paranoid_checks = false;
   // Tables written by compactions are cut at about this size.
   uint64_t target_file_size = 8 << 20;
-  // Level-0 table count that triggers merging level 0 into level 1.
+  // Target size of level 1; each deeper level's is level_size_multiplier
+  // times the one above.
+  uint64_t max_bytes_for_level_base = 64 << 20;
+  int level_size_multiplier = 10;
+  // Level-0 table counts: at the first, level 0 is merged into level 1; at
+  // the second, each write is delayed by a millisecond; at the third,
+  // writes wait until compaction has brought the count down.
   int level0_compaction_trigger = 4;
+  int level0_slowdown_trigger = 20;
+  int level0_stop_trigger = 36;
   // File system; null means the POSIX one.
   FileSystem* fs = nullptr;
 };

@@ -208,6 +208,19 @@ Status Table::Get(const TableReadOptions& ro, std::string_view ikey,
   return data->status();
 }
 
+uint64_t Table::ApproximateOffsetOf(std::string_view ikey) const {
+  auto index = Block::NewIterator(index_, CompareInternalKeys);
+  index->Seek(ikey);
+  BlockHandle h;
+  if (index->Valid()) {
+    std::string_view v = index->value();
+    if (h.DecodeFrom(&v)) return h.offset;
+  }
+  // Past the last key (or a damaged index): all the data lies before.
+  auto data_end = properties_.find(table_props::kDataBytes);
+  return data_end != properties_.end() ? data_end->second : file_size_;
+}
+
 std::unique_ptr<Iterator> Table::NewIterator(const TableReadOptions& ro) {
   return std::make_unique<TableIterator>(shared_from_this(), ro, index_);
 }

@@ -51,6 +51,11 @@ class Table : public std::enable_shared_from_this<Table> {
   std::unique_ptr<Iterator> NewIterator(const TableReadOptions& ro);
 
   const std::map<std::string, uint64_t>& properties() const { return properties_; }
+
+  // Approximate file offset where the data for ikey begins (the offset of
+  // the block that would hold it; past the last block: the end of the
+  // data blocks).
+  uint64_t ApproximateOffsetOf(std::string_view ikey) const;
   uint64_t file_size() const { return file_size_; }
 
   // Reads (or finds in the cache) the data block at handle.
