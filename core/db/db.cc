@@ -16,6 +16,7 @@ namespace lsm {
 struct DB::Writer {
   const WriteBatch* batch = nullptr;  // null: a flush request
   bool sync = false;
+  std::thread::id thread = std::this_thread::get_id();
   bool force_flush = false;
   bool done = false;
   Status status;
@@ -328,6 +329,7 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
 
   std::unique_lock<std::mutex> l(mu_);
   writers_.push_back(&w);
+  queued_writers_.store(writers_.size(), std::memory_order_release);
   while (!w.done && &w != writers_.front()) w.cv.wait(l);
   if (w.done) return w.status;
 
@@ -336,6 +338,7 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
   Status s = MakeRoomForWrite(force_flush, &l);
   Writer* last_writer = &w;
   if (s.ok() && batch != nullptr) {
+    if (w.sync) WaitForSyncCompany(&l);
     const WriteBatch* group = BuildBatchGroup(&last_writer);
     const SequenceNumber first = versions_->last_sequence() + 1;
     const SequenceNumber last = first + group->Count() - 1;
@@ -348,9 +351,15 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
     MemTable* mem = mem_.get();
     LogWriter* log = log_.get();
     l.unlock();
+    const uint64_t start = sync ? NowMicros() : 0;
     s = log->AddRecord(std::string_view(header, sizeof(header)), group->body(), sync);
+    const uint64_t logged = sync ? NowMicros() : 0;
     if (s.ok()) s = group->InsertInto(mem, first);
     l.lock();
+    if (sync) {
+      last_sync_micros_ = logged - start;
+      wal_syncs_++;
+    }
     if (s.ok()) {
       versions_->set_last_sequence(last);
       user_bytes_written_ += group->ApproximateSize();
@@ -363,9 +372,26 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
     if (group == &group_batch_) group_batch_.Clear();
   }
 
+  if (w.sync && s.ok()) {
+    // Remember which threads this sync group served (see
+    // WaitForSyncCompany).
+    std::vector<std::thread::id> ids;
+    for (Writer* x : writers_) {
+      ids.push_back(x->thread);
+      if (x == last_writer) break;
+    }
+    std::vector<std::thread::id> distinct = ids;
+    distinct.insert(distinct.end(), last_sync_group_.begin(), last_sync_group_.end());
+    std::sort(distinct.begin(), distinct.end());
+    expected_sync_writers_ =
+        static_cast<size_t>(std::unique(distinct.begin(), distinct.end()) - distinct.begin());
+    synced_writes_ += ids.size();
+    last_sync_group_ = std::move(ids);
+  }
   while (true) {
     Writer* ready = writers_.front();
     writers_.pop_front();
+    queued_writers_.store(writers_.size(), std::memory_order_release);
     if (ready != &w) {
       ready->status = s;
       ready->done = true;
@@ -375,6 +401,30 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
   }
   if (!writers_.empty()) writers_.front()->cv.notify_one();
   return s;
+}
+
+// A sync group costs one fdatasync however many writers it holds, but when
+// several threads write synchronously in a loop they fall into two cohorts
+// that alternate (one syncs while the other queues), halving what one sync
+// could cover. So a sync leader that has recently served N distinct threads
+// waits, for a small part of one sync's duration, until N writers are
+// queued. A single writer never waits.
+void DB::WaitForSyncCompany(std::unique_lock<std::mutex>* lock) {
+  if (expected_sync_writers_ <= 1 || writers_.size() >= expected_sync_writers_) return;
+  const auto wait = std::chrono::microseconds(std::min<uint64_t>(500, last_sync_micros_ / 2 + 1));
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  // Spin (yielding) rather than sleep: the wait is short, and a sleeping
+  // thread's wake-up would cost about as much as the wait saves.
+  const size_t expected = expected_sync_writers_;
+  lock->unlock();
+  bool arrived = false;
+  while (!(arrived = queued_writers_.load(std::memory_order_acquire) >= expected) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::yield();
+  }
+  lock->lock();
+  // Someone is slower, or stopped writing: expect one fewer next time.
+  if (!arrived && writers_.size() < expected_sync_writers_) expected_sync_writers_--;
 }
 
 // REQUIRES: the front writer has a batch. Returns the batch to log: the
@@ -1034,9 +1084,10 @@ std::string DB::StatsString() {
                 "table-bytes: %" PRIu64 "\nuser-bytes-written: %" PRIu64 "\nwal-bytes-written: %" PRIu64
                 "\nwrite-amplification: %.2f\nspace-amplification: %.2f\nflushes: %" PRIu64
                 "\nstall-micros: %" PRIu64 "\nslowdowns: %" PRIu64 "\nstops: %" PRIu64
-                "\nrunning-compactions: %zu\n",
+                "\nrunning-compactions: %zu\nwal-syncs: %" PRIu64 " for %" PRIu64 " sync writes\n",
                 total_bytes, user_bytes_written_, wal_bytes_written_, wamp, samp, flush_count_,
-                stall_micros_, slowdowns_, stops_, running_compactions_.size());
+                stall_micros_, slowdowns_, stops_, running_compactions_.size(), wal_syncs_,
+                synced_writes_);
   out += line;
   std::snprintf(line, sizeof(line),
                 "block-cache: hits %" PRIu64 " misses %" PRIu64 " bytes %zu capacity %zu\n"

@@ -122,6 +122,7 @@ class DB {
   Status WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force_flush);
   Status MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock);
   const WriteBatch* BuildBatchGroup(Writer** last_writer);
+  void WaitForSyncCompany(std::unique_lock<std::mutex>* lock);
 
   void Schedule(std::function<void()> job);
   void BackgroundWorker();
@@ -157,6 +158,15 @@ class DB {
   std::unique_ptr<LogWriter> log_;
   uint64_t log_number_ = 0;
   std::deque<Writer*> writers_;
+  // Group commit of sync writes: the threads served by the last sync group,
+  // how many distinct threads the last two served, and the last sync's
+  // duration.
+  std::vector<std::thread::id> last_sync_group_;
+  size_t expected_sync_writers_ = 1;
+  std::atomic<size_t> queued_writers_{0};  // writers_.size(), readable without mu_
+  uint64_t last_sync_micros_ = 0;
+  uint64_t wal_syncs_ = 0;      // fdatasyncs of the WAL for sync writes
+  uint64_t synced_writes_ = 0;  // sync writes they covered
   WriteBatch group_batch_;
   std::multiset<SequenceNumber> snapshots_;
   std::set<uint64_t> pending_outputs_;  // table numbers being written
