@@ -185,8 +185,8 @@ Status DB::Recover() {
   if (!s.ok()) return s;
   pending_outputs_.clear();
   mem_ = std::make_shared<MemTable>();
-  std::lock_guard<std::mutex> l(mu_);
-  DeleteObsoleteFiles();
+  std::unique_lock<std::mutex> l(mu_);
+  DeleteObsoleteFiles(&l);
   return Status::OK();
 }
 
@@ -584,12 +584,16 @@ void DB::BackgroundFlush() {
     for (const auto& [level, f] : edit.new_files) pending_outputs_.erase(f.number);
     if (s.ok()) {
       imm_.reset();
-      DeleteObsoleteFiles();
+      DeleteObsoleteFiles(&l);
     } else if (bg_error_.ok()) {
       bg_error_ = s;
     }
   }
   flush_scheduled_ = false;
+  // While DeleteObsoleteFiles had the mutex released, a writer may have
+  // frozen the next memtable; its MaybeScheduleFlush saw this flush still
+  // scheduled and left it to us.
+  MaybeScheduleFlush();
   MaybeScheduleCompaction();
   bg_cv_.notify_all();
 }
@@ -606,10 +610,14 @@ void DB::BackgroundCompaction() {
     if (!s.ok() && bg_error_.ok() && !shutting_down_) bg_error_ = s;
   }
   compactions_scheduled_--;
-  // The result may call for more (a level pushed over its target), and a
-  // compaction that conflicted with this one may now go ahead.
-  MaybeScheduleCompaction();
-  if (c != nullptr) MaybeScheduleCompaction();
+  if (c != nullptr) {
+    // The result may call for more (a level pushed over its target), and a
+    // compaction that conflicted with this one may now go ahead. (When
+    // nothing could be picked, rescheduling would only spin: the running
+    // compaction that blocked this one reschedules when it ends.)
+    MaybeScheduleCompaction();
+    MaybeScheduleCompaction();
+  }
   bg_cv_.notify_all();
 }
 
@@ -703,7 +711,7 @@ Status DB::RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock, Vers
       std::find(running_compactions_.begin(), running_compactions_.end(), c));
   if (s.ok()) {
     obsolete_files_pending_ = true;
-    DeleteObsoleteFiles();
+    DeleteObsoleteFiles(lock);
   }
   return s;
 }
@@ -863,15 +871,24 @@ Status DB::DoCompactionWork(const Compaction& c, const std::vector<SequenceNumbe
   return s;
 }
 
-void DB::DeleteObsoleteFiles() {
+// Called with *lock held; lists the directory and removes files without it
+// (readers and writers need not wait for the file system).
+void DB::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
   if (!bg_error_.ok()) return;  // what is live may be unclear after a failure
+  // List first: a file created after the listing is not in it, so it can
+  // not be taken for obsolete; one created before it is in pending_outputs_
+  // or a Version by the time the live set is taken below.
+  lock->unlock();
+  std::vector<std::string> names;
+  Status listed = fs_->GetChildren(dir_, &names);
+  lock->lock();
+  if (!listed.ok() || !bg_error_.ok()) return;
   std::set<uint64_t> live = pending_outputs_;
   versions_->AddLiveFiles(&live);
-  std::vector<std::string> names;
-  if (!fs_->GetChildren(dir_, &names).ok()) return;
   auto current = versions_->current();
   size_t current_files = 0;
   for (int level = 0; level < kNumLevels; level++) current_files += current->files(level).size();
+  std::vector<std::string> doomed;
   for (const std::string& name : names) {
     uint64_t number;
     FileType type;
@@ -882,12 +899,14 @@ void DB::DeleteObsoleteFiles() {
         keep = number >= versions_->log_number() || number == log_number_;
         break;
       case FileType::kManifest:
+        // A newer one may be being written by LogAndApply right now.
         keep = number >= versions_->manifest_number();
         break;
-      case FileType::kTable:
-        keep = live.count(number) > 0;
-        break;
       case FileType::kTemp:
+        // The CURRENT update of a MANIFEST being installed uses its number.
+        keep = number > versions_->manifest_number();
+        break;
+      case FileType::kTable:
         keep = live.count(number) > 0;
         break;
       case FileType::kCurrent:
@@ -896,16 +915,20 @@ void DB::DeleteObsoleteFiles() {
     }
     if (!keep) {
       if (type == FileType::kTable) table_cache_->Evict(number);
-      fs_->RemoveFile(dir_ + "/" + name);
+      doomed.push_back(dir_ + "/" + name);
     }
   }
   // Files held only by old Versions (iterators) go when those are released.
   obsolete_files_pending_ = live.size() > current_files + pending_outputs_.size();
+  if (doomed.empty()) return;
+  lock->unlock();
+  for (const std::string& path : doomed) fs_->RemoveFile(path);  // a racing pass may win
+  lock->lock();
 }
 
 void DB::IteratorClosed() {
-  std::lock_guard<std::mutex> l(mu_);
-  if (obsolete_files_pending_) DeleteObsoleteFiles();
+  std::unique_lock<std::mutex> l(mu_);
+  if (obsolete_files_pending_) DeleteObsoleteFiles(&l);
 }
 
 // ------------------------------------------------------------------- reads
@@ -983,8 +1006,10 @@ Status DB::ApproximateSize(const std::string* begin, const std::string* end, uin
       std::shared_ptr<Table> table;
       Status s = table_cache_->FindTable(f->number, f->file_size, &table);
       if (!s.ok()) return s;
+      // Data blocks only, with or without bounds: index, filter and footer
+      // are not "keys in the range".
       uint64_t from = begin ? table->ApproximateOffsetOf(ibegin) : 0;
-      uint64_t to = end ? table->ApproximateOffsetOf(iend) : f->file_size;
+      uint64_t to = end ? table->ApproximateOffsetOf(iend) : table->DataEnd();
       if (to > from) *size += to - from;
     }
   }

@@ -138,7 +138,7 @@ class DB {
   Status DoCompactionWork(const Compaction& c, const std::vector<SequenceNumber>& snapshots,
                           VersionEdit* edit, std::unique_lock<std::mutex>* lock);
 
-  void DeleteObsoleteFiles();
+  void DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock);
   void IteratorClosed();
   std::string StatsString();
 

@@ -216,7 +216,10 @@ uint64_t Table::ApproximateOffsetOf(std::string_view ikey) const {
     std::string_view v = index->value();
     if (h.DecodeFrom(&v)) return h.offset;
   }
-  // Past the last key (or a damaged index): all the data lies before.
+  return DataEnd();  // past the last key (or a damaged index)
+}
+
+uint64_t Table::DataEnd() const {
   auto data_end = properties_.find(table_props::kDataBytes);
   return data_end != properties_.end() ? data_end->second : file_size_;
 }

@@ -56,6 +56,8 @@ class Table : public std::enable_shared_from_this<Table> {
   // the block that would hold it; past the last block: the end of the
   // data blocks).
   uint64_t ApproximateOffsetOf(std::string_view ikey) const;
+  // Offset just past the last data block.
+  uint64_t DataEnd() const;
   uint64_t file_size() const { return file_size_; }
 
   // Reads (or finds in the cache) the data block at handle.
