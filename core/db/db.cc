@@ -375,9 +375,11 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
   if (w.sync && s.ok()) {
     // Remember which threads this sync group served (see
     // WaitForSyncCompany).
+    // Only the sync writers: non-sync writes a sync leader took along are
+    // neither sync writes nor company worth waiting for.
     std::vector<std::thread::id> ids;
     for (Writer* x : writers_) {
-      ids.push_back(x->thread);
+      if (x->sync) ids.push_back(x->thread);
       if (x == last_writer) break;
     }
     std::vector<std::thread::id> distinct = ids;
@@ -583,6 +585,7 @@ void DB::BackgroundFlush() {
     }
     for (const auto& [level, f] : edit.new_files) pending_outputs_.erase(f.number);
     if (s.ok()) {
+      max_level0_files_ = std::max(max_level0_files_, versions_->current()->NumFiles(0));
       imm_.reset();
       DeleteObsoleteFiles(&l);
     } else if (bg_error_.ok()) {
@@ -649,23 +652,33 @@ Status DB::CompactRange(const std::string* begin, const std::string* end) {
   // The last step takes every file of that level in range, so that all of
   // the range is rewritten and every overwritten version and deletion no
   // snapshot needs is gone; if nothing moves into it, it is rewritten in
-  // place.
-  int last = 1;
-  {
+  // place. A background compaction may move part of the range deeper
+  // meanwhile; then the deeper level is the new destination and the steps
+  // repeat (at most once per level).
+  auto deepest = [&] {
+    int d = 1;
     auto v = versions_->current();
     for (int level = 1; level < kNumLevels; level++) {
-      if (!v->Overlapping(level, begin, end).empty()) last = level;
+      if (!v->Overlapping(level, begin, end).empty()) d = level;
     }
+    return d;
+  };
+  int last = deepest();
+  for (int round = 0; round < kNumLevels && s.ok(); round++) {
+    bool ran = false;
+    for (int level = 0; level < last && s.ok(); level++) {
+      s = step(level, level + 1, level + 1 == last, &ran);
+    }
+    if (s.ok() && !ran) s = step(last, last, false, &ran);
+    const int now = deepest();
+    if (now == last) break;
+    last = now;
   }
-  bool ran = false;
-  for (int level = 0; level < last && s.ok(); level++) {
-    s = step(level, level + 1, level + 1 == last, &ran);
-  }
-  if (s.ok() && !ran) s = step(last, last, false, &ran);
   // A level left over its target moves on down.
   for (int level = last; s.ok() && level + 1 < kNumLevels &&
                          versions_->current()->LevelBytes(level) > picker_.MaxBytesForLevel(level);
        level++) {
+    bool ran = false;
     s = step(level, level + 1, false, &ran);
   }
   if (!s.ok() && bg_error_.ok()) bg_error_ = s;
@@ -926,7 +939,12 @@ void DB::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
   lock->lock();
 }
 
-void DB::IteratorClosed() {
+void DB::ReleaseVersion(std::shared_ptr<const Version> v) {
+  // Only the last holder of a replaced Version can free tables: the current
+  // Version is also held by the VersionSet, so its count is at least 2.
+  const bool last = v.use_count() == 1;
+  v.reset();
+  if (!last || !obsolete_files_pending_.load(std::memory_order_relaxed)) return;
   std::unique_lock<std::mutex> l(mu_);
   if (obsolete_files_pending_) DeleteObsoleteFiles(&l);
 }
@@ -954,6 +972,7 @@ Status DB::Get(const ReadOptions& ro, std::string_view key, std::string* value) 
   tro.fill_cache = ro.fill_cache;
   bool found = false;
   s = v->Get(tro, table_cache_.get(), lkey, value, &found);
+  ReleaseVersion(std::move(v));
   if (!found && s.ok()) return Status::NotFound();
   return s;
 }
@@ -982,8 +1001,7 @@ std::unique_ptr<UserIterator> DB::NewIterator(const ReadOptions& ro) {
   auto on_close = [this, mem, imm, v]() mutable {
     mem.reset();
     imm.reset();
-    v.reset();
-    IteratorClosed();
+    ReleaseVersion(std::move(v));
   };
   return NewDBIterator(NewMergingIterator(std::move(children)), std::move(dio), std::move(on_close));
 }
@@ -1013,6 +1031,7 @@ Status DB::ApproximateSize(const std::string* begin, const std::string* end, uin
       if (to > from) *size += to - from;
     }
   }
+  ReleaseVersion(std::move(v));
   return Status::OK();
 }
 
@@ -1108,10 +1127,10 @@ std::string DB::StatsString() {
   std::snprintf(line, sizeof(line),
                 "table-bytes: %" PRIu64 "\nuser-bytes-written: %" PRIu64 "\nwal-bytes-written: %" PRIu64
                 "\nwrite-amplification: %.2f\nspace-amplification: %.2f\nflushes: %" PRIu64
-                "\nstall-micros: %" PRIu64 "\nslowdowns: %" PRIu64 "\nstops: %" PRIu64
+                "\nlevel0-max-files: %d\nstall-micros: %" PRIu64 "\nslowdowns: %" PRIu64 "\nstops: %" PRIu64
                 "\nrunning-compactions: %zu\nwal-syncs: %" PRIu64 " for %" PRIu64 " sync writes\n",
                 total_bytes, user_bytes_written_, wal_bytes_written_, wamp, samp, flush_count_,
-                stall_micros_, slowdowns_, stops_, running_compactions_.size(), wal_syncs_,
+                max_level0_files_, stall_micros_, slowdowns_, stops_, running_compactions_.size(), wal_syncs_,
                 synced_writes_);
   out += line;
   std::snprintf(line, sizeof(line),

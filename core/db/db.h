@@ -139,7 +139,9 @@ class DB {
                           VersionEdit* edit, std::unique_lock<std::mutex>* lock);
 
   void DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock);
-  void IteratorClosed();
+  // Drops a reader's reference to a Version; if it was the last one and
+  // tables it listed are obsolete, deletes them.
+  void ReleaseVersion(std::shared_ptr<const Version> v);
   std::string StatsString();
 
   const Options options_;
@@ -176,7 +178,9 @@ class DB {
   int compactions_scheduled_ = 0;
   CompactionPicker picker_;
   std::vector<const Compaction*> running_compactions_;
-  bool obsolete_files_pending_ = false;
+  // Some table no longer current is kept only for a reader (an iterator or a
+  // Get in flight); whoever lets go last deletes it. Read without mu_.
+  std::atomic<bool> obsolete_files_pending_{false};
 
   std::deque<std::function<void()>> jobs_;
   std::condition_variable jobs_cv_;
@@ -190,6 +194,7 @@ class DB {
   uint64_t user_bytes_written_ = 0;
   uint64_t wal_bytes_written_ = 0;
   uint64_t stall_micros_ = 0;
+  int max_level0_files_ = 0;  // most level-0 files seen after a flush
   uint64_t slowdowns_ = 0;  // writes delayed by the level-0 slowdown trigger
   uint64_t stops_ = 0;      // waits at the level-0 stop trigger
   uint64_t wal_dropped_records_ = 0;

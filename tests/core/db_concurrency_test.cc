@@ -1,0 +1,829 @@
+// Concurrency: writers, readers, iterators, snapshots, flushes and
+// compactions all at once, on a database with tiny write buffers and low
+// level-0 triggers so that flushes and compactions run constantly
+// underneath. Each test checks what a reader may see against what the
+// writers had acknowledged:
+// - a Get never returns a version older than the one acknowledged before it
+//   started, nor one newer than could have been in flight;
+// - an iterator's view is fixed when it is created: every key acknowledged
+//   before is there at that version or newer, nothing newer than was in
+//   flight right after, keys strictly ordered both ways;
+// - a snapshot taken between two rounds of writes sees exactly the earlier
+//   round, forever after, whatever compactions run;
+// - sync writes from several threads share WAL syncs (group commit).
+// At the end each test closes, reopens and checks the final state.
+//
+// CI also runs this under ThreadSanitizer, which is 5-15x slower: the
+// iteration counts are multiplied by LSM_STRESS_SCALE (default 1; 0.5 halves
+// them, 4 makes a longer soak). A watchdog aborts a test that hangs.
+//
+// Comments starting "Regression" mark core bugs this suite found, now fixed.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/db/db.h"
+#include "tests/core/test_util.h"
+
+namespace lsm {
+namespace {
+
+double StressScale() {
+  const char* v = std::getenv("LSM_STRESS_SCALE");
+  if (v == nullptr || *v == '\0') return 1.0;
+  double s = std::strtod(v, nullptr);
+  return s > 0 ? s : 1.0;
+}
+
+int Scaled(int n) { return std::max(1, static_cast<int>(n * StressScale())); }
+
+#if defined(__SANITIZE_THREAD__)
+constexpr double kSanitizerSlowdown = 10;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr double kSanitizerSlowdown = 10;
+#else
+constexpr double kSanitizerSlowdown = 1;
+#endif
+#else
+constexpr double kSanitizerSlowdown = 1;
+#endif
+
+// Aborts the process (with a message) if the test is still running after
+// `seconds` (scaled by LSM_STRESS_SCALE and the sanitizer's slowdown): a
+// deadlock then fails the test run with a core dump instead of hanging CI.
+// The limit is far above any healthy run; it measures nothing.
+class Watchdog {
+ public:
+  Watchdog(std::string what, double seconds) : what_(std::move(what)) {
+    const double limit = seconds * std::max(1.0, StressScale()) * kSanitizerSlowdown;
+    thread_ = std::thread([this, limit] {
+      std::unique_lock<std::mutex> l(mu_);
+      if (!cv_.wait_for(l, std::chrono::duration<double>(limit), [this] { return done_; })) {
+        std::fprintf(stderr, "\nWATCHDOG: %s still running after %.0f s: deadlock? aborting\n",
+                     what_.c_str(), limit);
+        std::fflush(stderr);
+        std::abort();
+      }
+    });
+  }
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::string what_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+// Options that keep flushes and compactions busy.
+Options ChurnOptions() {
+  Options o;
+  o.write_buffer_size = 32 << 10;
+  o.target_file_size = 16 << 10;
+  o.max_bytes_for_level_base = 64 << 10;
+  o.level0_compaction_trigger = 2;
+  o.level0_slowdown_trigger = 4;
+  o.level0_stop_trigger = 8;
+  o.block_cache_size = 64 << 10;  // small: blocks are evicted and reread
+  o.background_threads = 2;
+  return o;
+}
+
+long long StatNumber(DB* db, const std::string& label) {
+  std::string s;
+  if (!db->GetProperty("lsm.stats", &s)) return -1;
+  size_t p = s.find(label);
+  if (p == std::string::npos) return -1;
+  return std::strtoll(s.c_str() + p + label.size(), nullptr, 10);
+}
+
+// Compactions run so far (sum of the per-level "compactions" column).
+long long CompactionCount(DB* db) {
+  std::string s;
+  db->GetProperty("lsm.stats", &s);
+  long long total = 0;
+  size_t pos = s.find('\n');
+  for (int level = 0; level < kNumLevels && pos != std::string::npos; level++) {
+    size_t end = s.find('\n', pos + 1);
+    std::string line = s.substr(pos + 1, end - pos - 1);
+    size_t last_space = line.find_last_of(' ');
+    total += std::strtoll(line.c_str() + last_space + 1, nullptr, 10);
+    pos = end;
+  }
+  return total;
+}
+
+// Records the first failure seen by any thread (gtest assertions are not
+// meant to be raced on from many threads at once, and one message is
+// enough).
+class Failures {
+ public:
+  void Add(const std::string& what) {
+    std::lock_guard<std::mutex> l(mu_);
+    if (first_.empty()) first_ = what;
+    count_++;
+  }
+  bool any() const { return count_.load() > 0; }
+  std::string first() {
+    std::lock_guard<std::mutex> l(mu_);
+    return first_;
+  }
+  long count() const { return count_.load(); }
+
+ private:
+  std::mutex mu_;
+  std::string first_;
+  std::atomic<long> count_{0};
+};
+
+// ------------------------------------------------ versioned key spaces
+
+// Writer t owns keys "w<t>-k<i>"; version n of a key is a deletion or the
+// value "w<t>-v<n>:" followed by filler that depends on (t, i, n).
+std::string WKey(int t, int i) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "w%02d-k%05d", t, i);
+  return buf;
+}
+
+bool IsDeletion(int t, int i, int n) { return n > 0 && (n * 7 + i + t) % 11 == 0; }
+
+std::string WValue(int t, int i, int n) {
+  std::string v = "w" + std::to_string(t) + "-v" + std::to_string(n) + ":";
+  const size_t len = 20 + static_cast<size_t>((i * 31 + n * 17 + t) % 90);
+  for (size_t j = 0; v.size() < len; j++) v.push_back(static_cast<char>('a' + (i + n + j) % 26));
+  return v;
+}
+
+// Parses key and value back; false (with *why) if either is malformed.
+bool ParseWKey(std::string_view k, int* t, int* i) {
+  if (k.size() != 10 || k[0] != 'w' || k[3] != '-' || k[4] != 'k') return false;
+  *t = std::atoi(std::string(k.substr(1, 2)).c_str());
+  *i = std::atoi(std::string(k.substr(5)).c_str());
+  return WKey(*t, *i) == k;
+}
+
+bool ParseWValue(int t, int i, std::string_view v, int* n) {
+  const std::string prefix = "w" + std::to_string(t) + "-v";
+  if (v.substr(0, prefix.size()) != prefix) return false;
+  *n = std::atoi(std::string(v.substr(prefix.size())).c_str());
+  return *n > 0 && WValue(t, i, *n) == v;
+}
+
+// Is "not found" consistent with versions in [lo, hi] of (t, i)? (lo = 0:
+// the key may not have been written yet.)
+bool AbsenceAllowed(int t, int i, int lo, int hi) {
+  if (lo == 0) return true;
+  for (int n = lo; n <= hi; n++) {
+    if (IsDeletion(t, i, n)) return true;
+  }
+  return false;
+}
+
+class DBConcurrencyTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = test::TempDir(); }
+  void TearDown() override {
+    db_.reset();
+    if (!HasFailure()) test::RemoveAll(dir_);
+  }
+  void Open(const Options& o) {
+    db_.reset();
+    Status s = DB::Open(o, dir_, &db_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  std::string dir_;
+  std::unique_ptr<DB> db_;
+};
+
+// Writers with disjoint key spaces; readers, iterators and snapshot holders
+// check what they see against the acknowledged versions; two threads
+// compact and flush all the while.
+TEST_F(DBConcurrencyTest, ReadersNeverSeeStaleOrTornState) {
+  Watchdog watchdog("ReadersNeverSeeStaleOrTornState", 120);
+  const Options options = ChurnOptions();
+  Open(options);
+  const int kWriters = 3;
+  const int kKeys = 200;
+  const int kRounds = Scaled(24);
+  // acked[t][i]: the newest version of (t, i) whose write has returned.
+  std::vector<std::vector<std::atomic<int>>> acked(kWriters);
+  for (auto& a : acked) a = std::vector<std::atomic<int>>(kKeys);
+  auto copy_acked = [&] {
+    std::vector<std::vector<int>> c(kWriters, std::vector<int>(kKeys));
+    for (int t = 0; t < kWriters; t++) {
+      for (int i = 0; i < kKeys; i++) c[t][i] = acked[t][i].load(std::memory_order_acquire);
+    }
+    return c;
+  };
+
+  Failures fail;
+  std::atomic<int> writers_left{kWriters};
+  std::atomic<long> gets{0}, scans{0}, snapshot_checks{0}, compactions{0};
+
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kWriters; t++) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(static_cast<unsigned>(t) + 1);
+      std::vector<int> order(kKeys);
+      for (int i = 0; i < kKeys; i++) order[i] = i;
+      for (int n = 1; n <= kRounds && !fail.any(); n++) {
+        std::shuffle(order.begin(), order.end(), rng);
+        // Every third round goes in batches of 8 keys.
+        const size_t per_write = n % 3 == 0 ? 8 : 1;
+        for (size_t j = 0; j < order.size(); j += per_write) {
+          WriteBatch batch;
+          const size_t end = std::min(order.size(), j + per_write);
+          for (size_t x = j; x < end; x++) {
+            const int i = order[x];
+            if (IsDeletion(t, i, n)) {
+              batch.Delete(WKey(t, i));
+            } else {
+              batch.Put(WKey(t, i), WValue(t, i, n));
+            }
+          }
+          Status s = db_->Write(WriteOptions(), batch);
+          if (!s.ok()) {
+            fail.Add("write: " + s.ToString());
+            break;
+          }
+          for (size_t x = j; x < end; x++) acked[t][order[x]].store(n, std::memory_order_release);
+        }
+      }
+      writers_left--;
+    });
+  }
+  auto running = [&] { return writers_left.load() > 0 && !fail.any(); };
+
+  // Point readers.
+  for (int r = 0; r < 2; r++) {
+    threads.emplace_back([&, r] {
+      std::mt19937 rng(100 + static_cast<unsigned>(r));
+      while (running()) {
+        const int t = static_cast<int>(rng() % kWriters), i = static_cast<int>(rng() % kKeys);
+        const int lo = acked[t][i].load(std::memory_order_acquire);
+        std::string v;
+        Status s = db_->Get(ReadOptions(), WKey(t, i), &v);
+        const int hi = acked[t][i].load(std::memory_order_acquire) + 1;
+        if (s.IsNotFound()) {
+          if (!AbsenceAllowed(t, i, lo, hi)) {
+            fail.Add(WKey(t, i) + " not found, but version " + std::to_string(lo) +
+                     " was acknowledged");
+          }
+        } else if (!s.ok()) {
+          fail.Add("get: " + s.ToString());
+        } else {
+          int n = 0;
+          if (!ParseWValue(t, i, v, &n)) {
+            fail.Add(WKey(t, i) + ": malformed value " + v);
+          } else if (n < lo || n > hi || IsDeletion(t, i, n)) {
+            fail.Add(WKey(t, i) + ": read version " + std::to_string(n) + ", acknowledged " +
+                     std::to_string(lo) + " before the read");
+          }
+        }
+        gets++;
+      }
+    });
+  }
+
+  // Iterators: whole-database and bounded scans, forward and backward.
+  threads.emplace_back([&] {
+    std::mt19937 rng(200);
+    int round = 0;
+    while (running()) {
+      const auto lo = copy_acked();
+      ReadOptions ro;
+      const bool bounded = round % 3 == 2;
+      int bt = 0, b_from = 0, b_to = kKeys;
+      if (bounded) {
+        bt = static_cast<int>(rng() % kWriters);
+        b_from = static_cast<int>(rng() % kKeys);
+        b_to = b_from + 1 + static_cast<int>(rng() % (kKeys - b_from));
+        ro.has_lower_bound = true;
+        ro.lower_bound = WKey(bt, b_from);
+        ro.has_upper_bound = true;
+        ro.upper_bound = WKey(bt, b_to);  // may be past the writer's keys: fine
+      }
+      auto it = db_->NewIterator(ro);
+      const auto hi = copy_acked();
+      const bool forward = round % 2 == 0;
+      std::vector<std::vector<bool>> seen(kWriters, std::vector<bool>(kKeys, false));
+      std::string prev;
+      bool first = true;
+      if (forward) {
+        it->SeekToFirst();
+      } else {
+        it->SeekToLast();
+      }
+      for (; it->Valid(); forward ? it->Next() : it->Prev()) {
+        const std::string k(it->key());
+        if (!first && (forward ? !(prev < k) : !(k < prev))) {
+          fail.Add("iterator order: " + prev + " then " + k);
+          break;
+        }
+        first = false;
+        prev = k;
+        int t = 0, i = 0, n = 0;
+        if (!ParseWKey(k, &t, &i) || t >= kWriters || i >= kKeys) {
+          fail.Add("iterator: malformed key " + k);
+          break;
+        }
+        if (bounded && (t != bt || i < b_from || i >= b_to)) {
+          fail.Add("iterator: " + k + " outside its bounds");
+          break;
+        }
+        if (!ParseWValue(t, i, it->value(), &n)) {
+          fail.Add("iterator: malformed value of " + k + ": " + std::string(it->value()));
+          break;
+        }
+        if (n < lo[t][i] || n > hi[t][i] + 1 || IsDeletion(t, i, n)) {
+          fail.Add("iterator: " + k + " at version " + std::to_string(n) + ", expected [" +
+                   std::to_string(lo[t][i]) + ", " + std::to_string(hi[t][i] + 1) + "]");
+          break;
+        }
+        seen[t][i] = true;
+      }
+      if (!it->status().ok()) fail.Add("iterator: " + it->status().ToString());
+      for (int t = 0; t < kWriters && !fail.any(); t++) {
+        for (int i = 0; i < kKeys; i++) {
+          const bool in_bounds = !bounded || (t == bt && i >= b_from && i < b_to);
+          if (in_bounds && !seen[t][i] && !AbsenceAllowed(t, i, lo[t][i], hi[t][i] + 1)) {
+            fail.Add("iterator missed " + WKey(t, i) + " (version " + std::to_string(lo[t][i]) +
+                     " acknowledged before it was created)");
+            break;
+          }
+        }
+      }
+      scans++;
+      round++;
+    }
+  });
+
+  // Snapshots: what a snapshot shows of a few keys never changes.
+  threads.emplace_back([&] {
+    std::mt19937 rng(300);
+    struct Held {
+      const Snapshot* snap;
+      std::map<std::string, std::string> seen;  // "NOT_FOUND" for absent
+    };
+    std::vector<Held> held;
+    auto read = [&](const Snapshot* snap, const std::string& k) {
+      ReadOptions ro;
+      ro.snapshot = snap;
+      std::string v;
+      Status s = db_->Get(ro, k, &v);
+      if (s.IsNotFound()) return std::string("NOT_FOUND");
+      if (!s.ok()) return "error " + s.ToString();
+      return v;
+    };
+    while (running()) {
+      const auto lo = copy_acked();
+      Held h{db_->GetSnapshot(), {}};
+      const auto hi = copy_acked();
+      for (int j = 0; j < 20; j++) {
+        const int t = static_cast<int>(rng() % kWriters), i = static_cast<int>(rng() % kKeys);
+        const std::string k = WKey(t, i);
+        const std::string v = read(h.snap, k);
+        int n = 0;
+        if (v == "NOT_FOUND") {
+          if (!AbsenceAllowed(t, i, lo[t][i], hi[t][i] + 1))
+            fail.Add("snapshot: " + k + " missing");
+        } else if (!ParseWValue(t, i, v, &n) || n < lo[t][i] || n > hi[t][i] + 1) {
+          fail.Add("snapshot: " + k + " = " + v + ", expected version in [" +
+                   std::to_string(lo[t][i]) + ", " + std::to_string(hi[t][i] + 1) + "]");
+        }
+        h.seen[k] = v;
+      }
+      held.push_back(std::move(h));
+      // Every held snapshot still shows what it showed (point reads and a
+      // scan through the same snapshot).
+      for (const Held& old : held) {
+        for (const auto& [k, v] : old.seen) {
+          const std::string now = read(old.snap, k);
+          if (now != v) fail.Add("snapshot changed: " + k + " was " + v + ", now " + now);
+        }
+        ReadOptions ro;
+        ro.snapshot = old.snap;
+        auto it = db_->NewIterator(ro);
+        for (const auto& [k, v] : old.seen) {
+          it->Seek(k);
+          const bool present = it->Valid() && it->key() == k;
+          const std::string got = present ? std::string(it->value()) : std::string("NOT_FOUND");
+          if (got != v) fail.Add("snapshot iterator: " + k + " was " + v + ", now " + got);
+        }
+        snapshot_checks++;
+      }
+      if (held.size() > 4) {
+        db_->ReleaseSnapshot(held.front().snap);
+        held.erase(held.begin());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    for (const Held& h : held) db_->ReleaseSnapshot(h.snap);
+  });
+
+  // Compactions and flushes, from two threads.
+  for (int c = 0; c < 2; c++) {
+    threads.emplace_back([&, c] {
+      std::mt19937 rng(400 + static_cast<unsigned>(c));
+      while (running()) {
+        Status s;
+        switch (rng() % 4) {
+          case 0:
+            s = db_->Flush();
+            break;
+          case 1:
+            s = db_->CompactRange(nullptr, nullptr);
+            break;
+          default: {
+            const int t = static_cast<int>(rng() % kWriters);
+            const int a = static_cast<int>(rng() % kKeys);
+            const int b = std::min(kKeys - 1, a + static_cast<int>(rng() % 50));
+            const std::string from = WKey(t, a), to = WKey(t, b);
+            s = db_->CompactRange(&from, &to);
+          }
+        }
+        if (!s.ok()) fail.Add("compaction: " + s.ToString());
+        compactions++;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+  }
+
+  for (auto& th : threads) th.join();
+  std::printf(
+      "[stress] rounds=%d gets=%ld scans=%ld snapshot-checks=%ld manual-compactions=%ld "
+      "compactions=%lld stops=%lld slowdowns=%lld\n",
+      kRounds, gets.load(), scans.load(), snapshot_checks.load(), compactions.load(),
+      CompactionCount(db_.get()), StatNumber(db_.get(), "stops: "),
+      StatNumber(db_.get(), "slowdowns: "));
+  ASSERT_FALSE(fail.any()) << fail.count() << " failures; first: " << fail.first();
+  EXPECT_GT(gets.load(), 0);
+  EXPECT_GT(scans.load(), 0);
+  EXPECT_GT(CompactionCount(db_.get()), 0);
+
+  auto check_final = [&] {
+    for (int t = 0; t < kWriters; t++) {
+      for (int i = 0; i < kKeys; i++) {
+        std::string v;
+        Status s = db_->Get(ReadOptions(), WKey(t, i), &v);
+        if (IsDeletion(t, i, kRounds)) {
+          ASSERT_TRUE(s.IsNotFound()) << WKey(t, i) << ": " << s.ToString() << " " << v;
+        } else {
+          ASSERT_TRUE(s.ok()) << WKey(t, i) << ": " << s.ToString();
+          ASSERT_EQ(v, WValue(t, i, kRounds)) << WKey(t, i);
+        }
+      }
+    }
+  };
+  check_final();
+  db_.reset();
+  Open(options);
+  check_final();
+}
+
+// One writer writes rounds over a fixed key space (some keys deleted in
+// some rounds) and takes a snapshot after each round; readers check that
+// snapshot r shows exactly round r, by point reads and scans, while other
+// threads compact and flush. Snapshots are released along the way (their
+// versions may then go) and the rest must stay exact.
+TEST_F(DBConcurrencyTest, SnapshotsBetweenRoundsStayExact) {
+  Watchdog watchdog("SnapshotsBetweenRoundsStayExact", 120);
+  const Options options = ChurnOptions();
+  Open(options);
+  const int kKeys = 300;
+  const int kRounds = Scaled(20);
+  auto key = [](int i) {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "k%05d", i);
+    return std::string(buf);
+  };
+  auto deleted = [](int r, int i) { return (i + r) % 7 == 0; };
+  auto value = [](int r, int i) {
+    std::string v = "r" + std::to_string(r) + "-k" + std::to_string(i) + ":";
+    v.append(static_cast<size_t>(30 + (i * 13 + r) % 60), static_cast<char>('a' + (i + r) % 26));
+    return v;
+  };
+  // Round r's expected content.
+  auto expected = [&](int r) {
+    std::map<std::string, std::string> m;
+    for (int i = 0; i < kKeys; i++) {
+      if (!deleted(r, i)) m[key(i)] = value(r, i);
+    }
+    return m;
+  };
+
+  struct Round {
+    int r;
+    std::shared_ptr<const Snapshot> snap;
+  };
+  std::mutex mu;
+  std::vector<Round> published;  // live snapshots
+  Failures fail;
+  std::atomic<bool> done{false};
+  std::atomic<long> checks{0};
+  DB* db = db_.get();
+
+  std::thread writer([&] {
+    for (int r = 1; r <= kRounds && !fail.any(); r++) {
+      for (int i = 0; i < kKeys; i++) {
+        Status s = deleted(r, i) ? db->Delete(WriteOptions(), key(i))
+                                 : db->Put(WriteOptions(), key(i), value(r, i));
+        if (!s.ok()) fail.Add("write: " + s.ToString());
+      }
+      std::shared_ptr<const Snapshot> snap(db->GetSnapshot(),
+                                           [db](const Snapshot* s) { db->ReleaseSnapshot(s); });
+      std::lock_guard<std::mutex> l(mu);
+      published.push_back({r, std::move(snap)});
+      // Release every other old snapshot (the readers may still hold it a
+      // little longer through their shared_ptr).
+      if (published.size() > 3 && published[published.size() - 4].r % 2 == 1) {
+        published.erase(published.end() - 4);
+      }
+    }
+    done = true;
+  });
+
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; t++) {
+    readers.emplace_back([&, t] {
+      std::mt19937 rng(500 + static_cast<unsigned>(t));
+      while (!done.load() && !fail.any()) {
+        Round round{0, nullptr};
+        {
+          std::lock_guard<std::mutex> l(mu);
+          if (!published.empty()) round = published[rng() % published.size()];
+        }
+        if (round.snap == nullptr) {
+          std::this_thread::yield();
+          continue;
+        }
+        ReadOptions ro;
+        ro.snapshot = round.snap.get();
+        if (t == 0) {
+          // Full scans, alternating direction.
+          const auto want = expected(round.r);
+          std::map<std::string, std::string> got;
+          auto it = db->NewIterator(ro);
+          if (checks.load() % 2 == 0) {
+            for (it->SeekToFirst(); it->Valid(); it->Next())
+              got[std::string(it->key())] = std::string(it->value());
+          } else {
+            for (it->SeekToLast(); it->Valid(); it->Prev())
+              got[std::string(it->key())] = std::string(it->value());
+          }
+          if (!it->status().ok()) fail.Add("scan: " + it->status().ToString());
+          if (got != want) {
+            fail.Add("snapshot of round " + std::to_string(round.r) + ": scan shows " +
+                     std::to_string(got.size()) + " keys, expected " + std::to_string(want.size()));
+          }
+        } else {
+          for (int j = 0; j < 50; j++) {
+            const int i = static_cast<int>(rng() % kKeys);
+            std::string v;
+            Status s = db->Get(ro, key(i), &v);
+            if (deleted(round.r, i)) {
+              if (!s.IsNotFound())
+                fail.Add("round " + std::to_string(round.r) + ": " + key(i) +
+                         " should be deleted, got " + v);
+            } else if (!s.ok() || v != value(round.r, i)) {
+              fail.Add("round " + std::to_string(round.r) + ": " + key(i) + " = " +
+                       (s.ok() ? v : s.ToString()));
+            }
+          }
+        }
+        checks++;
+      }
+    });
+  }
+  std::thread compactor([&] {
+    std::mt19937 rng(600);
+    while (!done.load() && !fail.any()) {
+      Status s;
+      if (rng() % 3 == 0) {
+        s = db->Flush();
+      } else if (rng() % 2 == 0) {
+        s = db->CompactRange(nullptr, nullptr);
+      } else {
+        const int a = static_cast<int>(rng() % kKeys);
+        const std::string from = key(a), to = key(std::min(kKeys - 1, a + 40));
+        s = db->CompactRange(&from, &to);
+      }
+      if (!s.ok()) fail.Add("compaction: " + s.ToString());
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  writer.join();
+  for (auto& th : readers) th.join();
+  compactor.join();
+  ASSERT_FALSE(fail.any()) << fail.count() << " failures; first: " << fail.first();
+  std::printf("[snapshots] rounds=%d checks=%ld compactions=%lld\n", kRounds, checks.load(),
+              CompactionCount(db));
+  EXPECT_GT(checks.load(), 0);
+
+  // The snapshots still held, after one more full compaction.
+  ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+  for (const Round& round : published) {
+    ReadOptions ro;
+    ro.snapshot = round.snap.get();
+    std::map<std::string, std::string> got;
+    auto it = db->NewIterator(ro);
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      got[std::string(it->key())] = std::string(it->value());
+    EXPECT_EQ(got, expected(round.r)) << "round " << round.r;
+  }
+  published.clear();  // releases them
+  ASSERT_TRUE(db->CompactRange(nullptr, nullptr).ok());
+  auto contents = [&] {
+    std::map<std::string, std::string> got;
+    auto it = db_->NewIterator(ReadOptions());
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      got[std::string(it->key())] = std::string(it->value());
+    EXPECT_TRUE(it->status().ok());
+    return got;
+  };
+  EXPECT_EQ(contents(), expected(kRounds));
+  db_.reset();
+  Open(options);
+  EXPECT_EQ(contents(), expected(kRounds));
+}
+
+// "wal-syncs: N for M sync writes" from lsm.stats.
+bool WalSyncs(DB* db, unsigned long long* syncs, unsigned long long* sync_writes) {
+  std::string stats;
+  if (!db->GetProperty("lsm.stats", &stats)) return false;
+  const size_t p = stats.find("wal-syncs: ");
+  if (p == std::string::npos) return false;
+  return std::sscanf(stats.c_str() + p, "wal-syncs: %llu for %llu sync writes", syncs,
+                     sync_writes) == 2;
+}
+
+// Sync writes from four threads share WAL syncs: fewer syncs than sync
+// writes. Behaviour only; nothing is timed.
+TEST_F(DBConcurrencyTest, SyncWritesAreGroupCommitted) {
+  Watchdog watchdog("SyncWritesAreGroupCommitted", 120);
+  Options options = ChurnOptions();
+  options.write_buffer_size = 16 << 10;  // log switches along the way
+  Open(options);
+  const int kThreads = 4;
+  const int kPerThread = Scaled(60);
+  Failures fail;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; t++) {
+    threads.emplace_back([&, t] {
+      WriteOptions wo;
+      wo.sync = true;
+      for (int n = 1; n <= kPerThread; n++) {
+        Status s = db_->Put(wo, WKey(t, n), WValue(t, n, 1));
+        if (!s.ok()) fail.Add("sync write: " + s.ToString());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  ASSERT_FALSE(fail.any()) << fail.first();
+
+  unsigned long long syncs = 0, sync_writes = 0;
+  ASSERT_TRUE(WalSyncs(db_.get(), &syncs, &sync_writes));
+  std::printf("[group-commit] %llu WAL syncs for %llu sync writes from %d threads\n", syncs,
+              sync_writes, kThreads);
+  EXPECT_EQ(sync_writes, static_cast<unsigned long long>(kThreads * kPerThread));
+  EXPECT_GE(syncs, 1u);
+  EXPECT_LT(syncs, sync_writes) << "no two sync writes ever shared a WAL sync";
+
+  db_.reset();
+  Open(options);
+  for (int t = 0; t < kThreads; t++) {
+    for (int n = 1; n <= kPerThread; n++) {
+      std::string v;
+      Status s = db_->Get(ReadOptions(), WKey(t, n), &v);
+      ASSERT_TRUE(s.ok()) << WKey(t, n) << ": " << s.ToString();
+      EXPECT_EQ(v, WValue(t, n, 1));
+    }
+  }
+}
+
+// Regression: the "sync writes" of "wal-syncs: N for M sync writes" counted
+// every writer of a sync group, including non-sync writes a sync leader took
+// along, and those threads were then waited for as sync company. Four
+// threads write with sync, a fifth without; M must be the sync writes only.
+TEST_F(DBConcurrencyTest, NonSyncWritesAreNotCountedAsSyncWrites) {
+  Watchdog watchdog("NonSyncWritesAreNotCountedAsSyncWrites", 120);
+  Open(ChurnOptions());
+  const int kThreads = 4;
+  const int kPerThread = Scaled(60);
+  std::vector<std::thread> threads;
+  for (int t = 0; t <= kThreads; t++) {
+    threads.emplace_back([&, t] {
+      WriteOptions wo;
+      wo.sync = t < kThreads;  // the last thread writes without sync
+      for (int n = 1; n <= kPerThread; n++)
+        EXPECT_TRUE(db_->Put(wo, WKey(t, n), WValue(t, n, 1)).ok());
+    });
+  }
+  for (auto& th : threads) th.join();
+  unsigned long long syncs = 0, sync_writes = 0;
+  ASSERT_TRUE(WalSyncs(db_.get(), &syncs, &sync_writes));
+  EXPECT_EQ(sync_writes, static_cast<unsigned long long>(kThreads * kPerThread))
+      << syncs << " WAL syncs; non-sync writes were counted as sync writes";
+}
+
+// Iterators held open across many flushes and compactions keep seeing the
+// state of the moment they were created, and the tables they pin are
+// released when they go: afterwards only the live tables remain.
+TEST_F(DBConcurrencyTest, LongLivedIteratorsAcrossCompactions) {
+  Watchdog watchdog("LongLivedIteratorsAcrossCompactions", 120);
+  const Options options = ChurnOptions();
+  Open(options);
+  const int kKeys = 400;
+  auto key = [](int i) {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "k%05d", i);
+    return std::string(buf);
+  };
+  auto value = [](int r, int i) {
+    return "r" + std::to_string(r) + ":" + std::string(60, static_cast<char>('a' + (r + i) % 26));
+  };
+  for (int i = 0; i < kKeys; i++) ASSERT_TRUE(db_->Put(WriteOptions(), key(i), value(0, i)).ok());
+
+  const int kRounds = Scaled(12);
+  std::vector<std::pair<int, std::unique_ptr<UserIterator>>> iters;
+  std::atomic<bool> done{false};
+  Failures fail;
+  std::thread compactor([&] {
+    while (!done.load()) {
+      Status s = db_->CompactRange(nullptr, nullptr);
+      if (!s.ok()) fail.Add(s.ToString());
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  for (int r = 1; r <= kRounds; r++) {
+    // An iterator over round r-1's state, positioned mid-way.
+    auto it = db_->NewIterator(ReadOptions());
+    it->Seek(key(kKeys / 2));
+    iters.emplace_back(r - 1, std::move(it));
+    for (int i = 0; i < kKeys; i++) ASSERT_TRUE(db_->Put(WriteOptions(), key(i), value(r, i)).ok());
+    // Every iterator steps a little, both ways, and sees its own round.
+    for (auto& [round, iter] : iters) {
+      for (int step = 0; step < 5 && iter->Valid(); step++) {
+        const std::string k(iter->key());
+        const int i = std::atoi(k.c_str() + 1);
+        EXPECT_EQ(iter->value(), value(round, i)) << "iterator of round " << round << " at " << k;
+        if (step % 2 == 0) {
+          iter->Next();
+        } else {
+          iter->Prev();
+          if (iter->Valid()) iter->Next();
+          if (iter->Valid()) iter->Next();
+        }
+      }
+    }
+  }
+  done = true;
+  compactor.join();
+  ASSERT_FALSE(fail.any()) << fail.first();
+  // Full scans of every old iterator.
+  for (auto& [round, iter] : iters) {
+    int n = 0;
+    for (iter->SeekToFirst(); iter->Valid(); iter->Next(), n++) {
+      ASSERT_EQ(iter->key(), key(n));
+      ASSERT_EQ(iter->value(), value(round, n));
+    }
+    EXPECT_TRUE(iter->status().ok()) << iter->status().ToString();
+    EXPECT_EQ(n, kKeys);
+  }
+  iters.clear();
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  db_.reset();
+  Open(options);
+  for (int i = 0; i < kKeys; i++) {
+    std::string v;
+    ASSERT_TRUE(db_->Get(ReadOptions(), key(i), &v).ok());
+    ASSERT_EQ(v, value(kRounds, i));
+  }
+}
+
+}  // namespace
+}  // namespace lsm
