@@ -96,6 +96,15 @@ int CheckValue(const void* val, size_t vlen) {
   return FromStatus(lsm::DB::CheckValue(Bytes(val, vlen)));
 }
 
+// One end of an optional key range: NULL (with length 0) is an open end.
+int CheckRangeEnd(const void* key, size_t len, const char* name) {
+  if (key == nullptr) {
+    if (len == 0) return LSM_OK;
+    return Fail(LSM_INVALID, std::string(name) + " is NULL with a non-zero length");
+  }
+  return CheckKey(key, len);
+}
+
 int CheckBool(int on, const char* name) {
   if (on == 0 || on == 1) return LSM_OK;
   return Fail(LSM_INVALID, std::string(name) + " must be 0 or 1, got " + std::to_string(on));
@@ -508,14 +517,8 @@ int lsm_flush(lsm_db* db) {
 int lsm_compact_range(lsm_db* db, const void* begin, size_t blen, const void* end, size_t elen) {
   return Guard([&] {
     LSM_REQUIRE(db != nullptr, "database handle is NULL");
-    LSM_REQUIRE(begin != nullptr || blen == 0, "begin is NULL with a non-zero length");
-    LSM_REQUIRE(end != nullptr || elen == 0, "end is NULL with a non-zero length");
-    if (begin != nullptr) {
-      if (int rc = CheckKey(begin, blen)) return rc;
-    }
-    if (end != nullptr) {
-      if (int rc = CheckKey(end, elen)) return rc;
-    }
+    if (int rc = CheckRangeEnd(begin, blen, "begin")) return rc;
+    if (int rc = CheckRangeEnd(end, elen, "end")) return rc;
     std::string b(Bytes(begin, blen)), e(Bytes(end, elen));
     return FromStatus(db->db->CompactRange(begin ? &b : nullptr, end ? &e : nullptr));
   });
@@ -526,14 +529,8 @@ int lsm_approximate_size(lsm_db* db, const void* begin, size_t blen, const void*
   return Guard([&] {
     LSM_REQUIRE(db != nullptr, "database handle is NULL");
     LSM_REQUIRE(size != nullptr, "size is NULL");
-    LSM_REQUIRE(begin != nullptr || blen == 0, "begin is NULL with a non-zero length");
-    LSM_REQUIRE(end != nullptr || elen == 0, "end is NULL with a non-zero length");
-    if (begin != nullptr) {
-      if (int rc = CheckKey(begin, blen)) return rc;
-    }
-    if (end != nullptr) {
-      if (int rc = CheckKey(end, elen)) return rc;
-    }
+    if (int rc = CheckRangeEnd(begin, blen, "begin")) return rc;
+    if (int rc = CheckRangeEnd(end, elen, "end")) return rc;
     std::string b(Bytes(begin, blen)), e(Bytes(end, elen));
     uint64_t n = 0;
     int rc = FromStatus(db->db->ApproximateSize(begin ? &b : nullptr, end ? &e : nullptr, &n));
