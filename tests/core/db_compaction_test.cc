@@ -475,23 +475,10 @@ class DBCompactionTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
   std::string Get(const std::string& k, const Snapshot* snap = nullptr) {
-    ReadOptions ro;
-    ro.snapshot = snap;
-    std::string v;
-    Status s = db_->Get(ro, k, &v);
-    if (s.IsNotFound()) return "NOT_FOUND";
-    if (!s.ok()) return s.ToString();
-    return v;
+    return test::ReadValue(db_.get(), k, snap);
   }
   std::map<std::string, std::string> Contents(const Snapshot* snap = nullptr) {
-    ReadOptions ro;
-    ro.snapshot = snap;
-    auto it = db_->NewIterator(ro);
-    std::map<std::string, std::string> out;
-    for (it->SeekToFirst(); it->Valid(); it->Next())
-      out[std::string(it->key())] = std::string(it->value());
-    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
-    return out;
+    return test::ReadAll(db_.get(), snap);
   }
   void CompactAll() {
     Status s = db_->CompactRange(nullptr, nullptr);

@@ -62,40 +62,11 @@ constexpr double kSanitizerSlowdown = 1;
 constexpr double kSanitizerSlowdown = 1;
 #endif
 
-// Aborts the process (with a message) if the test is still running after
-// `seconds` (scaled by LSM_STRESS_SCALE and the sanitizer's slowdown): a
-// deadlock then fails the test run with a core dump instead of hanging CI.
-// The limit is far above any healthy run; it measures nothing.
-class Watchdog {
- public:
-  Watchdog(std::string what, double seconds) : what_(std::move(what)) {
-    const double limit = seconds * std::max(1.0, StressScale()) * kSanitizerSlowdown;
-    thread_ = std::thread([this, limit] {
-      std::unique_lock<std::mutex> l(mu_);
-      if (!cv_.wait_for(l, std::chrono::duration<double>(limit), [this] { return done_; })) {
-        std::fprintf(stderr, "\nWATCHDOG: %s still running after %.0f s: deadlock? aborting\n",
-                     what_.c_str(), limit);
-        std::fflush(stderr);
-        std::abort();
-      }
-    });
-  }
-  ~Watchdog() {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::string what_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::thread thread_;
-};
+// A watchdog whose limit grows with LSM_STRESS_SCALE and the sanitizer's
+// slowdown.
+std::chrono::duration<double> WatchdogLimit(double seconds) {
+  return std::chrono::duration<double>(seconds * std::max(1.0, StressScale()) * kSanitizerSlowdown);
+}
 
 // Options that keep flushes and compactions busy.
 Options ChurnOptions() {
@@ -223,7 +194,7 @@ class DBConcurrencyTest : public ::testing::Test {
 // check what they see against the acknowledged versions; two threads
 // compact and flush all the while.
 TEST_F(DBConcurrencyTest, ReadersNeverSeeStaleOrTornState) {
-  Watchdog watchdog("ReadersNeverSeeStaleOrTornState", 120);
+  test::Watchdog watchdog(WatchdogLimit(120), "ReadersNeverSeeStaleOrTornState");
   const Options options = ChurnOptions();
   Open(options);
   const int kWriters = 3;
@@ -511,7 +482,7 @@ TEST_F(DBConcurrencyTest, ReadersNeverSeeStaleOrTornState) {
 // threads compact and flush. Snapshots are released along the way (their
 // versions may then go) and the rest must stay exact.
 TEST_F(DBConcurrencyTest, SnapshotsBetweenRoundsStayExact) {
-  Watchdog watchdog("SnapshotsBetweenRoundsStayExact", 120);
+  test::Watchdog watchdog(WatchdogLimit(120), "SnapshotsBetweenRoundsStayExact");
   const Options options = ChurnOptions();
   Open(options);
   const int kKeys = 300;
@@ -684,7 +655,7 @@ bool WalSyncs(DB* db, unsigned long long* syncs, unsigned long long* sync_writes
 // Sync writes from four threads share WAL syncs: fewer syncs than sync
 // writes. Behaviour only; nothing is timed.
 TEST_F(DBConcurrencyTest, SyncWritesAreGroupCommitted) {
-  Watchdog watchdog("SyncWritesAreGroupCommitted", 120);
+  test::Watchdog watchdog(WatchdogLimit(120), "SyncWritesAreGroupCommitted");
   Options options = ChurnOptions();
   options.write_buffer_size = 16 << 10;  // log switches along the way
   Open(options);
@@ -730,7 +701,7 @@ TEST_F(DBConcurrencyTest, SyncWritesAreGroupCommitted) {
 // along, and those threads were then waited for as sync company. Four
 // threads write with sync, a fifth without; M must be the sync writes only.
 TEST_F(DBConcurrencyTest, NonSyncWritesAreNotCountedAsSyncWrites) {
-  Watchdog watchdog("NonSyncWritesAreNotCountedAsSyncWrites", 120);
+  test::Watchdog watchdog(WatchdogLimit(120), "NonSyncWritesAreNotCountedAsSyncWrites");
   Open(ChurnOptions());
   const int kThreads = 4;
   const int kPerThread = Scaled(60);
@@ -754,7 +725,7 @@ TEST_F(DBConcurrencyTest, NonSyncWritesAreNotCountedAsSyncWrites) {
 // state of the moment they were created, and the tables they pin are
 // released when they go: afterwards only the live tables remain.
 TEST_F(DBConcurrencyTest, LongLivedIteratorsAcrossCompactions) {
-  Watchdog watchdog("LongLivedIteratorsAcrossCompactions", 120);
+  test::Watchdog watchdog(WatchdogLimit(120), "LongLivedIteratorsAcrossCompactions");
   const Options options = ChurnOptions();
   Open(options);
   const int kKeys = 400;

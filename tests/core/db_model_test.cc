@@ -163,36 +163,6 @@ std::string RandomValue(Rng& rng, int op) {
   return v;
 }
 
-// Aborts the binary (with a message) if not destroyed within `limit`: a
-// deadlocked database must fail the run, not hang it.
-class Watchdog {
- public:
-  Watchdog(std::chrono::seconds limit, std::string what)
-      : what_(std::move(what)), thread_([this, limit] {
-          std::unique_lock<std::mutex> l(mu_);
-          if (!cv_.wait_for(l, limit, [this] { return done_; })) {
-            std::fprintf(stderr, "WATCHDOG: %s did not finish within %lld s: deadlock?\n",
-                         what_.c_str(), static_cast<long long>(limit.count()));
-            std::fflush(stderr);
-            std::abort();
-          }
-        }) {}
-  ~Watchdog() {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  const std::string what_;
-  std::thread thread_;  // last: starts once the members above exist
-};
 
 // ------------------------------------------------------------- checking
 
@@ -731,7 +701,7 @@ class DBModelTest : public ::testing::TestWithParam<uint32_t> {
 TEST_P(DBModelTest, RandomOperationsMatchModel) {
   const int ops = OpsPerSeed();
   const bool verbose = std::getenv("LSM_MODEL_STATS") != nullptr;
-  Watchdog watchdog(std::chrono::seconds(60 + ops / 50),
+  test::Watchdog watchdog(std::chrono::seconds(60 + ops / 50),
                     "model test seed " + std::to_string(seed_));
   std::string err = Open();
   ASSERT_EQ("", err) << "seed " << seed_;

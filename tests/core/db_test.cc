@@ -37,36 +37,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Aborts the test binary (with a message) if not destroyed within `limit`:
-// a deadlocked database must fail the run, not hang it.
-class Watchdog {
- public:
-  Watchdog(std::chrono::seconds limit, std::string what)
-      : what_(std::move(what)), thread_([this, limit] {
-          std::unique_lock<std::mutex> l(mu_);
-          if (!cv_.wait_for(l, limit, [this] { return done_; })) {
-            std::fprintf(stderr, "WATCHDOG: %s did not finish within %lld s: deadlock?\n",
-                         what_.c_str(), static_cast<long long>(limit.count()));
-            std::fflush(stderr);
-            std::abort();
-          }
-        }) {}
-  ~Watchdog() {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  const std::string what_;
-  std::thread thread_;  // last: starts once the members above exist
-};
 
 // CPU time (seconds) the threads of this process other than `except` have
 // used; -1 if /proc cannot tell.
@@ -167,24 +137,10 @@ class DBTest : public ::testing::Test {
     ASSERT_TRUE(Open().ok());
   }
   std::string Get(const std::string& k, const Snapshot* snap = nullptr) {
-    ReadOptions ro;
-    ro.snapshot = snap;
-    std::string v;
-    Status s = db_->Get(ro, k, &v);
-    if (s.IsNotFound()) return "NOT_FOUND";
-    if (!s.ok()) return s.ToString();
-    return v;
+    return test::ReadValue(db_.get(), k, snap);
   }
   std::map<std::string, std::string> Contents(const Snapshot* snap = nullptr) {
-    ReadOptions ro;
-    ro.snapshot = snap;
-    auto it = db_->NewIterator(ro);
-    std::map<std::string, std::string> out;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      out[std::string(it->key())] = std::string(it->value());
-    }
-    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
-    return out;
+    return test::ReadAll(db_.get(), snap);
   }
 
   std::string dir_;
@@ -1574,7 +1530,7 @@ TEST_F(DBTest, ConcurrentWritersAndReaders) {
   options_.background_threads = 3;
   // (A lost flush once left every writer waiting forever here: see
   // MemtableFrozenDuringObsoleteFileDeletionIsFlushed.)
-  Watchdog watchdog(std::chrono::seconds(60), "ConcurrentWritersAndReaders");
+  test::Watchdog watchdog(std::chrono::seconds(60), "ConcurrentWritersAndReaders");
   ASSERT_TRUE(Open().ok());
   constexpr int kWriters = 4;
   auto key = [](int t, int i) {

@@ -47,7 +47,7 @@ TEST(SkipListTest, InsertContainsIterateSeek) {
   List list(Cmp(), &arena);
   std::set<Key> model;
   for (int i = 0; i < kN; i++) {
-    // Keys start at 1: 0 is the head's placeholder key, never inserted.
+    // Keys start at 1: 0 is the head node's key, never inserted.
     Key k = 1 + rnd.Uniform(kRange);
     if (model.insert(k).second) list.Insert(k);
   }

@@ -5,9 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 #include <gtest/gtest.h>
+
+#include "core/db/db.h"
 
 namespace lsm {
 namespace test {
@@ -34,6 +37,28 @@ std::string TempDir() {
   return dir;
 }
 
+std::string ReadValue(DB* db, const std::string& key, const Snapshot* snap) {
+  ReadOptions ro;
+  ro.snapshot = snap;
+  std::string v;
+  Status s = db->Get(ro, key, &v);
+  if (s.IsNotFound()) return "NOT_FOUND";
+  if (!s.ok()) return s.ToString();
+  return v;
+}
+
+std::map<std::string, std::string> ReadAll(DB* db, const Snapshot* snap) {
+  ReadOptions ro;
+  ro.snapshot = snap;
+  auto it = db->NewIterator(ro);
+  std::map<std::string, std::string> out;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    out[std::string(it->key())] = std::string(it->value());
+  }
+  EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+  return out;
+}
+
 long long FileSize(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return -1;
@@ -56,6 +81,26 @@ bool CorruptByte(const std::string& path, long long offset) {
 
 bool TruncateFile(const std::string& path, long long size) {
   return ::truncate(path.c_str(), size) == 0;
+}
+
+Watchdog::Watchdog(std::chrono::duration<double> limit, std::string what)
+    : what_(std::move(what)), thread_([this, limit] {
+        std::unique_lock<std::mutex> l(mu_);
+        if (!cv_.wait_for(l, limit, [this] { return done_; })) {
+          std::fprintf(stderr, "\nWATCHDOG: %s still running after %.0f s: deadlock? aborting\n",
+                       what_.c_str(), limit.count());
+          std::fflush(stderr);
+          std::abort();
+        }
+      }) {}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    done_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
 }
 
 }  // namespace test

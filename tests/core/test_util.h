@@ -1,10 +1,27 @@
 // Helpers shared by the core tests.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <string>
+#include <thread>
 
 namespace lsm {
+
+class DB;
+class Snapshot;
+
 namespace test {
+
+// db's value for key (at snap; null: latest), "NOT_FOUND" if absent, or the
+// error's text.
+std::string ReadValue(DB* db, const std::string& key, const Snapshot* snap = nullptr);
+
+// Every key and value db shows (at snap), by a forward scan; a scan error
+// is a test failure.
+std::map<std::string, std::string> ReadAll(DB* db, const Snapshot* snap = nullptr);
 
 // A fresh, empty directory for one test, under $LSM_TEST_TMPDIR (or /tmp),
 // named after the running GoogleTest test. Removed first if it exists.
@@ -22,6 +39,24 @@ bool CorruptByte(const std::string& path, long long offset);
 
 // Shortens path to `size` bytes.
 bool TruncateFile(const std::string& path, long long size);
+
+// Aborts the test binary (with a message) if not destroyed within `limit`:
+// a deadlocked database must fail the run, not hang it. The limit is far
+// above any healthy run; it measures nothing.
+class Watchdog {
+ public:
+  Watchdog(std::chrono::duration<double> limit, std::string what);
+  ~Watchdog();
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  const std::string what_;
+  std::thread thread_;  // last: starts once the members above exist
+};
 
 }  // namespace test
 }  // namespace lsm
