@@ -18,4 +18,4 @@ ctest --test-dir build/test --output-on-failure -j "$(nproc 2>/dev/null || echo 
 ci/build.sh build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLSM_SANITIZE=thread
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
 ctest --test-dir build/tsan --output-on-failure -j "$(nproc 2>/dev/null || echo 2)" \
-  -R "concurrency|skiplist|db_test|db_compaction"
+  -R "concurrency|skiplist|signal|db_test|db_compaction"

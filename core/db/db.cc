@@ -10,6 +10,7 @@
 #include "core/log/log_reader.h"
 #include "core/table/merging_iterator.h"
 #include "core/table/table_builder.h"
+#include "core/util/signal.h"
 
 namespace lsm {
 
@@ -18,12 +19,15 @@ struct DB::Writer {
   bool sync = false;
   std::thread::id thread = std::this_thread::get_id();
   bool force_flush = false;
-  bool done = false;
+  bool done = false;  // written before signal is set, read after
   Status status;
-  std::condition_variable cv;
+  Signal signal;  // set once: done, or now at the front and leading
 };
 
 namespace {
+
+// The most a queued sync writer spins before sleeping (see WriteImpl).
+constexpr uint64_t kMaxSyncSpinMicros = 250;
 
 TableOptions MakeTableOptions(const Options& o) {
   TableOptions t;
@@ -289,16 +293,27 @@ Status DB::WriteLevel0Table(MemTable* mem, VersionEdit* edit, std::unique_lock<s
 
 // ------------------------------------------------------------------ writes
 
+// Put and Delete check their arguments directly rather than through
+// Write's parse of the batch, and size the batch once: a single key and
+// value are within kMaxBatchSize by the key and value limits.
 Status DB::Put(const WriteOptions& wo, std::string_view key, std::string_view value) {
+  Status s = CheckKey(key);
+  if (s.ok()) s = CheckValue(value);
+  if (!s.ok()) return s;
   WriteBatch batch;
+  batch.Reserve(WriteBatch::kHeaderSize + 1 + VarintLength(key.size()) + key.size() +
+                VarintLength(value.size()) + value.size());
   batch.Put(key, value);
-  return Write(wo, batch);
+  return WriteImpl(wo, &batch, false);
 }
 
 Status DB::Delete(const WriteOptions& wo, std::string_view key) {
+  Status s = CheckKey(key);
+  if (!s.ok()) return s;
   WriteBatch batch;
+  batch.Reserve(WriteBatch::kHeaderSize + 1 + VarintLength(key.size()) + key.size());
   batch.Delete(key);
-  return Write(wo, batch);
+  return WriteImpl(wo, &batch, false);
 }
 
 Status DB::Write(const WriteOptions& wo, const WriteBatch& batch) {
@@ -330,8 +345,19 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
   std::unique_lock<std::mutex> l(mu_);
   writers_.push_back(&w);
   queued_writers_.store(writers_.size(), std::memory_order_release);
-  while (!w.done && &w != writers_.front()) w.cv.wait(l);
-  if (w.done) return w.status;
+  if (&w != writers_.front()) {
+    // Wait without mu_: a leader finishing a group signals each writer it
+    // served, and the writer that is then at the front.
+    // A sync writer expects to wait about one fdatasync: it spins through
+    // up to two syncs' time (bounded, for slow disks) so that it is
+    // running, not asleep, when its group is done (see Signal::Wait).
+    const auto spin = std::chrono::microseconds(
+        w.sync ? std::min<uint64_t>(kMaxSyncSpinMicros, 2 * last_sync_micros_) : 0);
+    l.unlock();
+    w.signal.Wait(spin);
+    if (w.done) return w.status;
+    l.lock();
+  }
 
   // This thread leads a group. Only the leader switches memtables and
   // inserts into mem_, so mem_ is stable while it works unlocked.
@@ -348,22 +374,53 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
     EncodeFixed64(header, first);
     EncodeFixed32(header + 8, group->Count());
     const bool sync = w.sync;
+    if (sync) {
+      // The threads this sync group serves (see WaitForSyncCompany): only
+      // the sync writers, since non-sync writes a sync leader took along
+      // are neither sync writes nor company worth waiting for.
+      group_sync_threads_.clear();
+      for (Writer* x : writers_) {
+        if (x->sync) group_sync_threads_.push_back(x->thread);
+        if (x == last_writer) break;
+      }
+    }
     MemTable* mem = mem_.get();
     LogWriter* log = log_.get();
     l.unlock();
-    const uint64_t start = sync ? NowMicros() : 0;
-    s = log->AddRecord(std::string_view(header, sizeof(header)), group->body(), sync);
-    const uint64_t logged = sync ? NowMicros() : 0;
+    // Append, insert into the memtable, then sync, so that the insert and
+    // the bookkeeping overlap the fdatasync rather than delay the writers
+    // waiting on it. Inserted entries stay invisible until last_sequence is
+    // published below; and if the sync fails they never reach a table,
+    // since a memtable is persisted only by a flush after a leader switches
+    // it out, which bg_error_ prevents from then on (nor does closing flush).
+    s = log->AddRecord(std::string_view(header, sizeof(header)), group->body(), false);
     if (s.ok()) s = group->InsertInto(mem, first);
+    bool synced = false;
+    uint64_t sync_micros = 0;
+    size_t expected = 0;
+    if (s.ok() && sync) {
+      // Leader-only state: the next leader starts after this one is done.
+      expected = CountSyncThreads();
+      const uint64_t start = NowMicros();
+      s = log->Sync();
+      sync_micros = NowMicros() - start;
+      synced = true;
+    }
     l.lock();
-    if (sync) {
-      last_sync_micros_ = logged - start;
+    if (synced) {
+      last_sync_micros_ = sync_micros;
+      wal_sync_micros_ += sync_micros;
       wal_syncs_++;
     }
     if (s.ok()) {
       versions_->set_last_sequence(last);
       user_bytes_written_ += group->ApproximateSize();
       wal_bytes_written_ += group->ApproximateSize() + kLogHeaderSize;
+      if (sync) {
+        expected_sync_writers_ = expected;
+        synced_writes_ += group_sync_threads_.size();
+        last_sync_group_.swap(group_sync_threads_);
+      }
     } else if (bg_error_.ok()) {
       // The WAL may now end in a partial record, and whether the group
       // reached the disk is unknown: refuse writes until reopened.
@@ -372,24 +429,6 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
     if (group == &group_batch_) group_batch_.Clear();
   }
 
-  if (w.sync && s.ok()) {
-    // Remember which threads this sync group served (see
-    // WaitForSyncCompany).
-    // Only the sync writers: non-sync writes a sync leader took along are
-    // neither sync writes nor company worth waiting for.
-    std::vector<std::thread::id> ids;
-    for (Writer* x : writers_) {
-      if (x->sync) ids.push_back(x->thread);
-      if (x == last_writer) break;
-    }
-    std::vector<std::thread::id> distinct = ids;
-    distinct.insert(distinct.end(), last_sync_group_.begin(), last_sync_group_.end());
-    std::sort(distinct.begin(), distinct.end());
-    expected_sync_writers_ =
-        static_cast<size_t>(std::unique(distinct.begin(), distinct.end()) - distinct.begin());
-    synced_writes_ += ids.size();
-    last_sync_group_ = std::move(ids);
-  }
   while (true) {
     Writer* ready = writers_.front();
     writers_.pop_front();
@@ -397,12 +436,27 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
     if (ready != &w) {
       ready->status = s;
       ready->done = true;
-      ready->cv.notify_one();
+      ready->signal.Set();  // ready may be gone from here on
     }
     if (ready == last_writer) break;
   }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  // The next leader cannot leave before it is signalled, so it is safe to
+  // signal after unlocking, which spares it waking into a held mu_.
+  Writer* next = writers_.empty() ? nullptr : writers_.front();
+  l.unlock();
+  if (next != nullptr) next->signal.Set();
   return s;
+}
+
+// The number of distinct threads among this sync group's and the last
+// one's: how many sync writers the next leader may expect.
+size_t DB::CountSyncThreads() {
+  sync_thread_scratch_.assign(group_sync_threads_.begin(), group_sync_threads_.end());
+  sync_thread_scratch_.insert(sync_thread_scratch_.end(), last_sync_group_.begin(),
+                              last_sync_group_.end());
+  std::sort(sync_thread_scratch_.begin(), sync_thread_scratch_.end());
+  return static_cast<size_t>(std::unique(sync_thread_scratch_.begin(), sync_thread_scratch_.end()) -
+                             sync_thread_scratch_.begin());
 }
 
 // A sync group costs one fdatasync however many writers it holds, but when
@@ -1128,10 +1182,11 @@ std::string DB::StatsString() {
                 "table-bytes: %" PRIu64 "\nuser-bytes-written: %" PRIu64 "\nwal-bytes-written: %" PRIu64
                 "\nwrite-amplification: %.2f\nspace-amplification: %.2f\nflushes: %" PRIu64
                 "\nlevel0-max-files: %d\nstall-micros: %" PRIu64 "\nslowdowns: %" PRIu64 "\nstops: %" PRIu64
-                "\nrunning-compactions: %zu\nwal-syncs: %" PRIu64 " for %" PRIu64 " sync writes\n",
+                "\nrunning-compactions: %zu\nwal-syncs: %" PRIu64 " for %" PRIu64 " sync writes, %" PRIu64
+                " us syncing\n",
                 total_bytes, user_bytes_written_, wal_bytes_written_, wamp, samp, flush_count_,
                 max_level0_files_, stall_micros_, slowdowns_, stops_, running_compactions_.size(), wal_syncs_,
-                synced_writes_);
+                synced_writes_, wal_sync_micros_);
   out += line;
   std::snprintf(line, sizeof(line),
                 "block-cache: hits %" PRIu64 " misses %" PRIu64 " bytes %zu capacity %zu\n"

@@ -123,6 +123,7 @@ class DB {
   Status MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock);
   const WriteBatch* BuildBatchGroup(Writer** last_writer);
   void WaitForSyncCompany(std::unique_lock<std::mutex>* lock);
+  size_t CountSyncThreads();
 
   void Schedule(std::function<void()> job);
   void BackgroundWorker();
@@ -162,13 +163,18 @@ class DB {
   std::deque<Writer*> writers_;
   // Group commit of sync writes: the threads served by the last sync group,
   // how many distinct threads the last two served, and the last sync's
-  // duration.
+  // duration. The two vectors below last_sync_group_ are the current
+  // leader's scratch, touched only by the leader (the next one starts
+  // after this one is done), under mu_ or not.
   std::vector<std::thread::id> last_sync_group_;
+  std::vector<std::thread::id> group_sync_threads_;
+  std::vector<std::thread::id> sync_thread_scratch_;
   size_t expected_sync_writers_ = 1;
   std::atomic<size_t> queued_writers_{0};  // writers_.size(), readable without mu_
   uint64_t last_sync_micros_ = 0;
-  uint64_t wal_syncs_ = 0;      // fdatasyncs of the WAL for sync writes
-  uint64_t synced_writes_ = 0;  // sync writes they covered
+  uint64_t wal_syncs_ = 0;        // fdatasyncs of the WAL for sync writes
+  uint64_t synced_writes_ = 0;    // sync writes they covered
+  uint64_t wal_sync_micros_ = 0;  // time those fdatasyncs took
   WriteBatch group_batch_;
   std::multiset<SequenceNumber> snapshots_;
   std::set<uint64_t> pending_outputs_;  // table numbers being written

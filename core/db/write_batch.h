@@ -29,6 +29,9 @@ class WriteBatch {
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
   void Clear();
+  // Makes room for a representation of `bytes` in all, so that building a
+  // batch of known size allocates once.
+  void Reserve(size_t bytes) { rep_.reserve(bytes); }
   uint32_t Count() const;
   // Bytes of the representation: what this batch adds to the WAL.
   size_t ApproximateSize() const { return rep_.size(); }
