@@ -152,6 +152,17 @@ Status DB::Recover() {
     if (type == FileType::kTable) tables_on_disk.insert(number);
     if (type == FileType::kLog && number >= versions_->log_number()) logs.push_back(number);
   }
+  // The log the MANIFEST names was created (and its directory entry
+  // synced) before any edit named it, and is deleted only after a later
+  // synced edit moves past it. If it is gone, the MANIFEST lost edits that
+  // had taken effect (a damaged or cut tail): opening would serve an older
+  // state, so refuse. (Lost compaction edits show as missing tables below.)
+  if (versions_->log_number() != 0 &&
+      std::find(logs.begin(), logs.end(), versions_->log_number()) == logs.end()) {
+    return Status::Corruption(
+        dir_ + ": the MANIFEST names write-ahead log " + std::to_string(versions_->log_number()) +
+        ", which is gone: the MANIFEST lost edits that had taken effect");
+  }
   auto current = versions_->current();
   for (int level = 0; level < kNumLevels; level++) {
     for (const auto& f : current->files(level)) {
@@ -207,12 +218,12 @@ Status DB::ReplayLog(uint64_t number, std::shared_ptr<MemTable>* mem, VersionEdi
   std::unique_lock<std::mutex> lock(replay_mu);
   while (reader.ReadRecord(&record)) {
     s = batch.SetRep(record);
+    // Parsed whole before any of it is applied: a batch is all or nothing.
+    if (s.ok()) s = batch.Validate();
     if (s.ok()) s = batch.InsertInto(mem->get());
     if (!s.ok()) {
       // A record whose checksum holds but whose contents do not parse:
-      // treated like a damaged record. (InsertInto may have applied a prefix
-      // of it; those entries carry their own sequence numbers and are as
-      // valid as the record's checksum, which held.)
+      // treated like a damaged record, skipped whole.
       if (options_.paranoid_checks) return Status::Corruption(path + ": " + s.message());
       wal_dropped_records_++;
       wal_dropped_bytes_ += record.size();

@@ -43,6 +43,10 @@ class WriteBatch {
   // malformed representation (from a damaged log) is Corruption.
   template <typename PutFn, typename DelFn>
   Status ForEach(PutFn&& put, DelFn&& del) const;
+  // OK if the representation parses whole (ForEach would succeed).
+  Status Validate() const {
+    return ForEach([](std::string_view, std::string_view) {}, [](std::string_view) {});
+  }
 
   // Internal: sequence number and raw representation.
   SequenceNumber sequence() const;
