@@ -3,12 +3,18 @@
 # missing. Idempotent and quick when everything is present. Run as root.
 #   ci/install-deps.sh            build + test dependencies
 #   ci/install-deps.sh bench      build dependencies only (the benchmark)
+#   ci/install-deps.sh fuzz       build dependencies and clang (ci/fuzz.sh)
 set -euo pipefail
 
 packages=(g++ make cmake pkg-config liblz4-dev libxxhash-dev)
-if [ "${1:-test}" != bench ]; then
-  packages+=(libgtest-dev libcmocka-dev)
-fi
+# clang with libFuzzer (libclang-rt-14-dev, only recommended by clang) and
+# llvm-symbolizer (llvm) build and report the sanitizer and fuzzing trees.
+fuzz_packages=(clang libclang-rt-14-dev llvm)
+case "${1:-test}" in
+  bench) ;;
+  fuzz) packages+=("${fuzz_packages[@]}") ;;
+  *) packages+=(libgtest-dev libcmocka-dev "${fuzz_packages[@]}") ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,21 +1,36 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, and runs every
-# test suite (GoogleTest for the core, cmocka for the C ABI, the install
-# test) through ctest. Exits non-zero if anything fails.
+# test suite (GoogleTest for the core, cmocka for the C ABI, the crash test,
+# the install test) through ctest, then again under the sanitizers, then the
+# fuzz targets. Exits non-zero if anything fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+jobs=$(nproc 2>/dev/null || echo 2)
 
 ci/install-deps.sh test
 ci/build.sh build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLSM_BUILD_TESTS=ON
-ctest --test-dir build/test --output-on-failure -j "$(nproc 2>/dev/null || echo 2)"
+ctest --test-dir build/test --output-on-failure -j "$jobs"
 
-# ThreadSanitizer pass over the multi-threaded suites, in a second tree. Any
-# race report fails the run (halt_on_error). Under TSan the suites scale
-# themselves down (db_compaction_test's space test writes 10,000 keys unless
-# LSM_SPACE_KEYS says otherwise; LSM_STRESS_SCALE scales db_concurrency_test).
-# About 3 minutes to build and 2 to run on 2 cores.
-ci/build.sh build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLSM_SANITIZE=thread
+# AddressSanitizer + UndefinedBehaviorSanitizer over every suite, in a clang
+# tree (-O1, asserts on) that also builds the libFuzzer targets, which then
+# run 30 seconds each over the committed seeds (ci/fuzz.sh). Any report
+# fails the run. The install test is left out: it links a plain C program
+# against the installed library, which here needs the sanitizer runtime.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+FUZZ_BUILD_DIR=build/asan FUZZ_BUILD_TESTS=ON ci/fuzz.sh 30
+ctest --test-dir build/asan --output-on-failure -j "$jobs" -E '^install\.'
+
+# ThreadSanitizer pass over the multi-threaded suites, in a third tree that
+# builds only them. Any race report fails the run (halt_on_error). Under
+# TSan the suites scale themselves down (db_compaction_test's space test
+# writes 10,000 keys unless LSM_SPACE_KEYS says otherwise; LSM_STRESS_SCALE
+# scales db_concurrency_test).
+tsan_tests=(db_concurrency_test skiplist_test signal_test db_test db_compaction_test)
+cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLSM_WERROR=ON -DLSM_SANITIZE=thread \
+  -DLSM_BUILD_TOOLS=OFF >/dev/null
+cmake --build build/tsan -j "$jobs" --target "${tsan_tests[@]}"
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
-ctest --test-dir build/tsan --output-on-failure -j "$(nproc 2>/dev/null || echo 2)" \
-  -R "concurrency|skiplist|signal|db_test|db_compaction"
+ctest --test-dir build/tsan --output-on-failure -j "$jobs" \
+  -R "^core\.($(IFS='|'; echo "${tsan_tests[*]}"))\$"

@@ -69,7 +69,7 @@ DB::DB(const Options& options, std::string dir)
   }
   table_cache_ = std::make_unique<TableCache>(dir_, fs_, options_.max_open_files,
                                               block_cache_.get(), &filter_stats_);
-  versions_ = std::make_unique<VersionSet>(dir_, fs_, table_cache_.get());
+  versions_ = std::make_unique<VersionSet>(dir_, fs_);
 }
 
 Status DB::Open(const Options& options, const std::string& path, std::unique_ptr<DB>* out) {
@@ -220,7 +220,22 @@ Status DB::ReplayLog(uint64_t number, std::shared_ptr<MemTable>* mem, VersionEdi
     s = batch.SetRep(record);
     // Parsed whole before any of it is applied: a batch is all or nothing.
     if (s.ok()) s = batch.Validate();
-    if (s.ok()) s = batch.InsertInto(mem->get());
+    // Sequence numbers must fit in 56 bits and grow from batch to batch (a
+    // repeat would make two entries with one internal key).
+    if (s.ok() && batch.Count() > 0) {
+      const SequenceNumber first = batch.sequence(), last = first + (batch.Count() - 1);
+      if (first > kMaxSequenceNumber || batch.Count() - 1 > kMaxSequenceNumber - first) {
+        s = Status::Corruption("write batch sequence numbers out of range");
+      } else if (replayed_any_ && first <= replayed_last_) {
+        s = Status::Corruption("write batch sequence numbers do not increase");
+      } else {
+        s = batch.InsertInto(mem->get());
+        if (s.ok()) {
+          replayed_any_ = true;
+          replayed_last_ = last;
+        }
+      }
+    }
     if (!s.ok()) {
       // A record whose checksum holds but whose contents do not parse:
       // treated like a damaged record, skipped whole.

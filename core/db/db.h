@@ -203,6 +203,9 @@ class DB {
   int max_level0_files_ = 0;  // most level-0 files seen after a flush
   uint64_t slowdowns_ = 0;  // writes delayed by the level-0 slowdown trigger
   uint64_t stops_ = 0;      // waits at the level-0 stop trigger
+  // Recovery: the last sequence number of the batches replayed so far.
+  bool replayed_any_ = false;
+  SequenceNumber replayed_last_ = 0;
   uint64_t wal_dropped_records_ = 0;
   uint64_t wal_dropped_bytes_ = 0;
   uint64_t wal_torn_tail_bytes_ = 0;

@@ -392,6 +392,12 @@ Status VersionSet::Recover() {
   if (!have_log || !have_next || !have_seq) {
     return Status::Corruption(current + " lacks required fields");
   }
+  // File numbers must stay far from wrapping (and print in at most 19
+  // digits, which ParseFileName reads back).
+  constexpr uint64_t kMaxFileNumber = uint64_t{1} << 62;
+  if (next_file_number_ > kMaxFileNumber || log_number_ > kMaxFileNumber) {
+    return Status::Corruption(current + ": file numbers out of range");
+  }
   MarkFileNumberUsed(manifest_number);
   Install(std::move(v));
   return Status::OK();

@@ -59,9 +59,8 @@ class Version {
 
 class VersionSet {
  public:
-  VersionSet(std::string dir, FileSystem* fs, TableCache* table_cache)
-      : dir_(std::move(dir)), fs_(fs), table_cache_(table_cache),
-        current_(std::make_shared<const Version>()) {}
+  VersionSet(std::string dir, FileSystem* fs)
+      : dir_(std::move(dir)), fs_(fs), current_(std::make_shared<const Version>()) {}
 
   // Writes the MANIFEST and CURRENT of an empty database.
   Status CreateNew();
@@ -101,7 +100,6 @@ class VersionSet {
 
   const std::string dir_;
   FileSystem* const fs_;
-  TableCache* const table_cache_;
 
   uint64_t next_file_number_ = 2;
   uint64_t manifest_number_ = 0;

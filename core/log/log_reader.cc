@@ -15,7 +15,9 @@ size_t LogReader::Fill(size_t n) {
   }
   constexpr size_t kChunk = 64 * 1024;
   while (buf_.size() - pos_ < n && !eof_ && io_status_.ok()) {
-    size_t want = std::max(kChunk, n - (buf_.size() - pos_));
+    // At most doubling per read: a length from a damaged header costs
+    // memory only as far as the file really goes.
+    size_t want = std::max(kChunk, std::min(n - (buf_.size() - pos_), buf_.size()));
     size_t old = buf_.size();
     buf_.resize(old + want);
     std::string_view got;

@@ -99,7 +99,12 @@ Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHa
     case BlockType::kLz4: {
       uint32_t raw_len;
       const char* p = GetVarint32Ptr(buf.data(), buf.data() + n, &raw_len);
-      if (p == nullptr || raw_len > (1u << 30)) return Status::Corruption("bad lz4 block header");
+      // lz4 expands at most 255-fold: a larger claim is damage, and must
+      // not make the reader allocate it.
+      if (p == nullptr || raw_len > (1u << 30) ||
+          raw_len > 255 * static_cast<uint64_t>(buf.data() + n - p) + 64) {
+        return Status::Corruption("bad lz4 block header");
+      }
       contents->resize(raw_len);
       int got_len = LZ4_decompress_safe(p, contents->data(),
                                         static_cast<int>(buf.data() + n - p),

@@ -38,7 +38,6 @@
 
 #include "core/db/db.h"
 #include "core/db/filename.h"
-#include "core/db/table_cache.h"
 #include "core/db/version_set.h"
 #include "core/table/table.h"
 #include "tests/core/test_util.h"
@@ -296,8 +295,7 @@ struct ManifestLevels {
 
 ManifestLevels ReadManifest(const std::string& dir) {
   ManifestLevels out;
-  TableCache tc(dir, FileSystem::Default(), 10, nullptr, nullptr);
-  VersionSet vs(dir, FileSystem::Default(), &tc);
+  VersionSet vs(dir, FileSystem::Default());
   out.status = vs.Recover();
   if (!out.status.ok()) return out;
   auto v = vs.current();

@@ -64,7 +64,7 @@ class VersionSetTest : public ::testing::Test {
   void TearDown() override { test::RemoveAll(base_); }
 
   std::unique_ptr<VersionSet> NewVersionSet() {
-    return std::make_unique<VersionSet>(dir_, fs_, table_cache_.get());
+    return std::make_unique<VersionSet>(dir_, fs_);
   }
 
   Status Apply(VersionSet* vs, VersionEdit* edit) {
