@@ -57,6 +57,9 @@
 #include <vector>
 
 #include "core/db/db.h"
+#include "core/db/version_edit.h"
+#include "core/db/write_batch.h"
+#include "core/log/log_writer.h"
 #include "core/util/hash.h"
 #include "tests/core/test_util.h"
 
@@ -1152,6 +1155,96 @@ TEST_F(DBCorruptionTest, TornManifestTailWithLostEditsIsRefused) {
   if (s.ok()) {
     EXPECT_EQ("v2", test::ReadValue(db.get(), "k")) << "an older state is served";
   }
+  db.reset();
+  test::RemoveAll(dir);
+}
+
+// ------------------------------------------------ found by the fuzz targets
+// (tests/fuzz; the inputs are kept there as regress-* seeds too)
+
+// A directory holding only 000001.log with the given batches (valid
+// checksums), as a crash of a new database would leave it.
+void WriteLogOnly(const std::string& dir, const std::vector<WriteBatch>& batches) {
+  FileSystem* fs = FileSystem::Default();
+  ASSERT_TRUE(fs->CreateDir(dir).ok());
+  std::unique_ptr<WritableFile> f;
+  ASSERT_TRUE(fs->NewWritableFile(dir + "/000001.log", &f).ok());
+  LogWriter w(std::move(f));
+  for (const WriteBatch& b : batches) ASSERT_TRUE(w.AddRecord(b.rep(), false).ok());
+  ASSERT_TRUE(w.Close().ok());
+}
+
+// A batch numbered past 2^56 used to be replayed; the MANIFEST then held a
+// last sequence the next open refused, and the database could not be
+// opened again. Now it is damage, skipped (or refused when paranoid).
+TEST_F(DBCorruptionTest, LogBatchPastSequenceLimitIsDamage) {
+  const std::string dir = test::TempDir();
+  WriteBatch ok, past;
+  ok.Put("k", "kept");
+  ok.set_sequence(1);
+  past.Put("a", "b");
+  past.set_sequence(uint64_t{1} << 60);
+  WriteLogOnly(dir, {ok, past});
+  Options paranoid;
+  paranoid.paranoid_checks = true;
+  std::unique_ptr<DB> db;
+  EXPECT_TRUE(DB::Open(paranoid, dir, &db).IsCorruption());
+  ASSERT_TRUE(DB::Open(Options(), dir, &db).ok());
+  EXPECT_EQ(1, StatValue(db.get(), "dropped-records "));
+  EXPECT_EQ("kept", test::ReadValue(db.get(), "k"));
+  EXPECT_EQ("NOT_FOUND", test::ReadValue(db.get(), "a"));
+  db.reset();
+  Status s = DB::Open(Options(), dir, &db);
+  ASSERT_TRUE(s.ok()) << "the second open: " << s.ToString();
+  EXPECT_EQ("kept", test::ReadValue(db.get(), "k"));
+  db.reset();
+  test::RemoveAll(dir);
+}
+
+// Batches that reuse sequence numbers used to insert two entries with one
+// internal key (an assertion in SkipList::Insert; without assertions an
+// arbitrary winner). The later record is now damage.
+TEST_F(DBCorruptionTest, LogBatchRepeatingSequenceIsDamage) {
+  const std::string dir = test::TempDir();
+  WriteBatch first, second;
+  first.Put("a", "first");
+  first.set_sequence(7);
+  second.Put("a", "second");
+  second.set_sequence(7);
+  WriteLogOnly(dir, {first, second});
+  Options paranoid;
+  paranoid.paranoid_checks = true;
+  std::unique_ptr<DB> db;
+  EXPECT_TRUE(DB::Open(paranoid, dir, &db).IsCorruption());
+  ASSERT_TRUE(DB::Open(Options(), dir, &db).ok());
+  EXPECT_EQ(1, StatValue(db.get(), "dropped-records "));
+  EXPECT_EQ("first", test::ReadValue(db.get(), "a"));
+  db.reset();
+  test::RemoveAll(dir);
+}
+
+// A MANIFEST whose next file number is 2^64-1 used to wrap the counter to
+// 0 and crash the open (a null log writer). Now it is Corruption.
+TEST_F(DBCorruptionTest, ManifestFileNumberNearWrapIsCorruption) {
+  const std::string dir = test::TempDir();
+  FileSystem* fs = FileSystem::Default();
+  ASSERT_TRUE(fs->CreateDir(dir).ok());
+  VersionEdit e;
+  e.comparator = kComparatorName;
+  e.log_number = 0;
+  e.next_file_number = ~uint64_t{0};
+  e.last_sequence = 0;
+  std::string rec;
+  e.EncodeTo(&rec);
+  std::unique_ptr<WritableFile> f;
+  ASSERT_TRUE(fs->NewWritableFile(dir + "/MANIFEST-000001", &f).ok());
+  LogWriter w(std::move(f));
+  ASSERT_TRUE(w.AddRecord(rec, true).ok());
+  ASSERT_TRUE(w.Close().ok());
+  ASSERT_TRUE(WriteStringToFileSync(fs, "MANIFEST-000001\n", dir + "/CURRENT").ok());
+  std::unique_ptr<DB> db;
+  Status s = DB::Open(Options(), dir, &db);
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
   db.reset();
   test::RemoveAll(dir);
 }
