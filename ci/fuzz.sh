@@ -65,7 +65,7 @@ flags() {
 if [ -z "${LSM_FUZZ_TMPDIR:-}" ]; then
   base=/dev/shm
   [ -d "$base" ] && [ -w "$base" ] || base=${TMPDIR:-/tmp}
-  LSM_FUZZ_TMPDIR=$(mktemp -d "$base/lsm-fuzz.XXXXXX")
+  LSM_FUZZ_TMPDIR=$(mktemp -d -p "$base")
   trap 'rm -rf "$LSM_FUZZ_TMPDIR"' EXIT
   export LSM_FUZZ_TMPDIR
 fi

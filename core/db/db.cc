@@ -175,9 +175,10 @@ Status DB::Recover() {
   std::sort(logs.begin(), logs.end());
   VersionEdit edit;
   SequenceNumber max_sequence = versions_->last_sequence();
+  std::optional<SequenceNumber> last_replayed;  // of the batches replayed so far
   std::shared_ptr<MemTable> mem = std::make_shared<MemTable>();
   for (uint64_t number : logs) {
-    s = ReplayLog(number, &mem, &edit, &max_sequence);
+    s = ReplayLog(number, &mem, &edit, &max_sequence, &last_replayed);
     if (!s.ok()) return s;
   }
   std::mutex recovery_mu;  // nothing else runs yet; LogAndApply wants a lock
@@ -206,7 +207,8 @@ Status DB::Recover() {
 }
 
 Status DB::ReplayLog(uint64_t number, std::shared_ptr<MemTable>* mem, VersionEdit* edit,
-                     SequenceNumber* max_sequence) {
+                     SequenceNumber* max_sequence,
+                     std::optional<SequenceNumber>* last_replayed) {
   const std::string path = LogFileName(dir_, number);
   std::unique_ptr<SequentialFile> file;
   Status s = fs_->NewSequentialFile(path, &file);
@@ -226,13 +228,12 @@ Status DB::ReplayLog(uint64_t number, std::shared_ptr<MemTable>* mem, VersionEdi
       const SequenceNumber first = batch.sequence(), last = first + (batch.Count() - 1);
       if (first > kMaxSequenceNumber || batch.Count() - 1 > kMaxSequenceNumber - first) {
         s = Status::Corruption("write batch sequence numbers out of range");
-      } else if (replayed_any_ && first <= replayed_last_) {
+      } else if (last_replayed->has_value() && first <= **last_replayed) {
         s = Status::Corruption("write batch sequence numbers do not increase");
       } else {
         s = batch.InsertInto(mem->get());
         if (s.ok()) {
-          replayed_any_ = true;
-          replayed_last_ = last;
+          *last_replayed = last;
         }
       }
     }

@@ -23,6 +23,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -114,8 +115,10 @@ class DB {
   DB(const Options& options, std::string dir);
 
   Status Recover();
+  // *last_replayed: the last sequence of the batches replayed so far, from
+  // every log of this recovery (a batch must start above it).
   Status ReplayLog(uint64_t number, std::shared_ptr<MemTable>* mem, VersionEdit* edit,
-                   SequenceNumber* max_sequence);
+                   SequenceNumber* max_sequence, std::optional<SequenceNumber>* last_replayed);
   Status WriteLevel0Table(MemTable* mem, VersionEdit* edit, std::unique_lock<std::mutex>* lock);
   Status BuildTable(Iterator* input, uint64_t number, FileMetaData* meta);
 
@@ -203,9 +206,6 @@ class DB {
   int max_level0_files_ = 0;  // most level-0 files seen after a flush
   uint64_t slowdowns_ = 0;  // writes delayed by the level-0 slowdown trigger
   uint64_t stops_ = 0;      // waits at the level-0 stop trigger
-  // Recovery: the last sequence number of the batches replayed so far.
-  bool replayed_any_ = false;
-  SequenceNumber replayed_last_ = 0;
   uint64_t wal_dropped_records_ = 0;
   uint64_t wal_dropped_bytes_ = 0;
   uint64_t wal_torn_tail_bytes_ = 0;

@@ -1174,6 +1174,13 @@ void WriteLogOnly(const std::string& dir, const std::vector<WriteBatch>& batches
   ASSERT_TRUE(w.Close().ok());
 }
 
+WriteBatch OnePut(const std::string& key, const std::string& value, SequenceNumber sequence) {
+  WriteBatch b;
+  b.Put(key, value);
+  b.set_sequence(sequence);
+  return b;
+}
+
 // The log of dir holds one damaged record: a paranoid open refuses it, a
 // plain one opens having dropped it. Returns that database (null if not).
 std::unique_ptr<DB> OpenDroppingOneRecord(const std::string& dir) {
@@ -1195,12 +1202,7 @@ std::unique_ptr<DB> OpenDroppingOneRecord(const std::string& dir) {
 // opened again. Now it is damage, skipped (or refused when paranoid).
 TEST_F(DBCorruptionTest, LogBatchPastSequenceLimitIsDamage) {
   const std::string dir = test::TempDir();
-  WriteBatch ok, past;
-  ok.Put("k", "kept");
-  ok.set_sequence(1);
-  past.Put("a", "b");
-  past.set_sequence(uint64_t{1} << 60);
-  WriteLogOnly(dir, {ok, past});
+  WriteLogOnly(dir, {OnePut("k", "kept", 1), OnePut("a", "b", uint64_t{1} << 60)});
   std::unique_ptr<DB> db = OpenDroppingOneRecord(dir);
   ASSERT_TRUE(db != nullptr);
   EXPECT_EQ("kept", test::ReadValue(db.get(), "k"));
@@ -1218,12 +1220,7 @@ TEST_F(DBCorruptionTest, LogBatchPastSequenceLimitIsDamage) {
 // arbitrary winner). The later record is now damage.
 TEST_F(DBCorruptionTest, LogBatchRepeatingSequenceIsDamage) {
   const std::string dir = test::TempDir();
-  WriteBatch first, second;
-  first.Put("a", "first");
-  first.set_sequence(7);
-  second.Put("a", "second");
-  second.set_sequence(7);
-  WriteLogOnly(dir, {first, second});
+  WriteLogOnly(dir, {OnePut("a", "first", 7), OnePut("a", "second", 7)});
   std::unique_ptr<DB> db = OpenDroppingOneRecord(dir);
   ASSERT_TRUE(db != nullptr);
   EXPECT_EQ("first", test::ReadValue(db.get(), "a"));
