@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages liblsm needs to build and test, if any are
 # missing. Idempotent and quick when everything is present. Run as root.
 #   ci/install-deps.sh            build + test dependencies
-#   ci/install-deps.sh bench      build dependencies only (the benchmark)
+#   ci/install-deps.sh bench      build dependencies and the benchmark's peers
 #   ci/install-deps.sh fuzz       build dependencies and clang (ci/fuzz.sh)
 set -euo pipefail
 
@@ -10,10 +10,13 @@ packages=(g++ make cmake pkg-config liblz4-dev libxxhash-dev)
 # clang with libFuzzer (libclang-rt-14-dev, only recommended by clang) and
 # llvm-symbolizer (llvm) build and report the sanitizer and fuzzing trees.
 fuzz_packages=(clang libclang-rt-14-dev llvm)
+# tools/lsm_bench runs LevelDB and RocksDB beside liblsm; bench_chart.py
+# draws its results with gnuplot. The tests run it as a smoke test.
+bench_packages=(libleveldb-dev librocksdb-dev python3 gnuplot-nox)
 case "${1:-test}" in
-  bench) ;;
+  bench) packages+=("${bench_packages[@]}") ;;
   fuzz) packages+=("${fuzz_packages[@]}") ;;
-  *) packages+=(libgtest-dev libcmocka-dev "${fuzz_packages[@]}") ;;
+  *) packages+=(libgtest-dev libcmocka-dev "${fuzz_packages[@]}" "${bench_packages[@]}") ;;
 esac
 
 missing=()
