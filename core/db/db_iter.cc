@@ -86,7 +86,7 @@ class DBIter final : public UserIterator {
       saved_key_.assign(ExtractUserKey(iter_->key()));
       do {
         iter_->Prev();
-      } while (iter_->Valid() && ExtractUserKey(iter_->key()).compare(saved_key_) >= 0);
+      } while (iter_->Valid() && CompareUserKeys(ExtractUserKey(iter_->key()), saved_key_) >= 0);
       forward_ = false;
     }
     FindPrevUserEntry();
@@ -120,7 +120,7 @@ class DBIter final : public UserIterator {
       if (!Parse(&k)) return;
       if (o_.upper_bound && k.user_key.compare(*o_.upper_bound) >= 0) break;
       if (k.sequence > o_.sequence) continue;  // newer than our view
-      if (skipping && k.user_key.compare(saved_key_) <= 0) continue;
+      if (skipping && CompareUserKeys(k.user_key, saved_key_) <= 0) continue;
       if (k.type == ValueType::kDeletion) {
         saved_key_.assign(k.user_key);  // hide older versions of this key
         skipping = true;
@@ -140,7 +140,7 @@ class DBIter final : public UserIterator {
       ParsedInternalKey k;
       if (!Parse(&k)) return;
       if (k.sequence > o_.sequence) continue;
-      if (type == ValueType::kValue && k.user_key.compare(saved_key_) < 0) break;  // found
+      if (type == ValueType::kValue && CompareUserKeys(k.user_key, saved_key_) < 0) break;  // found
       if (o_.lower_bound && k.user_key.compare(*o_.lower_bound) < 0) break;
       type = k.type;
       if (type == ValueType::kDeletion) {

@@ -13,13 +13,4 @@ bool ParseInternalKey(std::string_view ikey, ParsedInternalKey* out) {
   return true;
 }
 
-int CompareInternalKeys(std::string_view a, std::string_view b) {
-  int r = ExtractUserKey(a).compare(ExtractUserKey(b));
-  if (r != 0) return r;
-  uint64_t ta = ExtractTag(a), tb = ExtractTag(b);
-  if (ta > tb) return -1;
-  if (ta < tb) return 1;
-  return 0;
-}
-
 }  // namespace lsm

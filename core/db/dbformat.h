@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -56,9 +57,43 @@ inline uint64_t ExtractTag(std::string_view ikey) {
 // False if ikey is too short or carries an unknown type (a damaged file).
 bool ParseInternalKey(std::string_view ikey, ParsedInternalKey* out);
 
+// Three-way bytewise comparison (as memcmp, then shorter first), inline and
+// eight bytes at a time: keys are short and compared in every search step,
+// where a call into the C library's memcmp costs more than the comparison.
+inline int CompareBytes(std::string_view a, std::string_view b) {
+  const size_t n = a.size() < b.size() ? a.size() : b.size();
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+      x = __builtin_bswap64(x);  // first byte most significant, as memcmp
+      y = __builtin_bswap64(y);
+#endif
+      return x < y ? -1 : 1;
+    }
+  }
+  for (; i < n; i++) {
+    const unsigned char ca = static_cast<unsigned char>(a[i]), cb = static_cast<unsigned char>(b[i]);
+    if (ca != cb) return ca < cb ? -1 : 1;
+  }
+  return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+}
+
 // Three-way comparisons.
-inline int CompareUserKeys(std::string_view a, std::string_view b) { return a.compare(b); }
-int CompareInternalKeys(std::string_view a, std::string_view b);
+inline int CompareUserKeys(std::string_view a, std::string_view b) { return CompareBytes(a, b); }
+// By user key, then newest (highest tag) first. Inline: every search in
+// blocks, memtables and merges runs it.
+inline int CompareInternalKeys(std::string_view a, std::string_view b) {
+  int r = CompareBytes(ExtractUserKey(a), ExtractUserKey(b));
+  if (r != 0) return r;
+  uint64_t ta = ExtractTag(a), tb = ExtractTag(b);
+  if (ta > tb) return -1;
+  if (ta < tb) return 1;
+  return 0;
+}
 
 struct InternalKeyLess {
   bool operator()(std::string_view a, std::string_view b) const {

@@ -27,24 +27,36 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
                    std::string_view value) {
   const size_t ikey_len = user_key.size() + 8;
   const size_t len = VarintLength(ikey_len) + ikey_len + VarintLength(value.size()) + value.size();
-  char* buf = arena_.Allocate(len);
-  char* p = EncodeVarint32(buf, static_cast<uint32_t>(ikey_len));
-  if (!user_key.empty()) std::memcpy(p, user_key.data(), user_key.size());  // data() may be null
-  p += user_key.size();
-  EncodeFixed64(p, PackTag(seq, type));
-  p += 8;
-  p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
-  if (!value.empty()) std::memcpy(p, value.data(), value.size());
-  table_.Insert(buf);
+  // The entry goes right after its skiplist node (see skiplist.h).
+  table_.InsertWith(len, [&](char* buf) {
+    char* p = EncodeVarint32(buf, static_cast<uint32_t>(ikey_len));
+    if (!user_key.empty()) std::memcpy(p, user_key.data(), user_key.size());  // data() may be null
+    p += user_key.size();
+    EncodeFixed64(p, PackTag(seq, type));
+    p += 8;
+    p = EncodeVarint32(p, static_cast<uint32_t>(value.size()));
+    if (!value.empty()) std::memcpy(p, value.data(), value.size());
+    return static_cast<const char*>(buf);
+  });
   num_entries_.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool MemTable::Get(const LookupKey& key, std::string* value, Status* s) const {
-  // The lookup key must be length-prefixed to compare against entries.
-  std::string probe;
-  PutLengthPrefixed(&probe, key.internal_key());
+  // The lookup key must be length-prefixed to compare against entries; on
+  // the stack unless the key is long.
+  std::string_view ikey_probe = key.internal_key();
+  char stack[256];
+  std::string heap;
+  const char* probe = stack;
+  if (ikey_probe.size() + 5 <= sizeof(stack)) {
+    char* p = EncodeVarint32(stack, static_cast<uint32_t>(ikey_probe.size()));
+    std::memcpy(p, ikey_probe.data(), ikey_probe.size());
+  } else {
+    PutLengthPrefixed(&heap, ikey_probe);
+    probe = heap.data();
+  }
   Table::Iterator it(&table_);
-  it.Seek(probe.data());
+  it.Seek(probe);
   if (!it.Valid()) return false;
   const char* entry = it.key();
   std::string_view ikey = DecodeLengthPrefixed(entry);

@@ -6,8 +6,6 @@
 namespace lsm {
 namespace {
 
-int CompareBytes(std::string_view a, std::string_view b) { return a.compare(b); }
-
 // Iterates a table: walks the index block and, for each index entry, the
 // data block it names. Positions only on data entries.
 class TableIterator final : public Iterator {

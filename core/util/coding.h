@@ -42,7 +42,16 @@ char* EncodeVarint64(char* dst, uint64_t v);
 
 // Decode from [p, limit); return the byte after the value, or nullptr if the
 // input is truncated or the varint is over-long.
-const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* v);
+// The one-byte case inline (keys and values under 128 bytes: nearly every
+// length the hot paths decode), the rest out of line.
+const char* GetVarint32PtrSlow(const char* p, const char* limit, uint32_t* v);
+inline const char* GetVarint32Ptr(const char* p, const char* limit, uint32_t* v) {
+  if (p < limit && (static_cast<unsigned char>(*p) & 0x80) == 0) {
+    *v = static_cast<unsigned char>(*p);
+    return p + 1;
+  }
+  return GetVarint32PtrSlow(p, limit, v);
+}
 const char* GetVarint64Ptr(const char* p, const char* limit, uint64_t* v);
 
 // Consume a value from the front of *in; false on truncation.

@@ -120,6 +120,42 @@ TEST(SkipListTest, AscendingAndDescendingInserts) {
   }
 }
 
+// Runs of appends (the no-search path) alternate with inserts before the
+// end, in the middle and at the front; every level's links must stay
+// ordered, which Seek from every key and both scans check.
+TEST(SkipListTest, AppendsMixedWithInsertsElsewhere) {
+  Random rnd(77);
+  Arena arena;
+  List list(Cmp(), &arena);
+  std::set<Key> model;
+  Key top = 1000000;
+  for (int round = 0; round < 200; round++) {
+    for (int i = 0; i < 20; i++) {
+      top += 1 + rnd.Uniform(3);
+      model.insert(top);
+      list.Insert(top);
+    }
+    for (int i = 0; i < 5; i++) {
+      Key k = 1 + rnd.Uniform(static_cast<uint32_t>(top - 1));
+      if (model.insert(k).second) list.Insert(k);
+    }
+  }
+  List::Iterator it(&list);
+  auto m = model.begin();
+  for (it.SeekToFirst(); it.Valid(); it.Next(), ++m) ASSERT_EQ(it.key(), *m);
+  ASSERT_EQ(m, model.end());
+  auto r = model.rbegin();
+  for (it.SeekToLast(); it.Valid(); it.Prev(), ++r) ASSERT_EQ(it.key(), *r);
+  ASSERT_EQ(r, model.rend());
+  for (Key k : model) {
+    it.Seek(k);
+    ASSERT_TRUE(it.Valid());
+    ASSERT_EQ(it.key(), k);
+    ASSERT_TRUE(list.Contains(k));
+    ASSERT_FALSE(list.Contains(k + 1) && model.count(k + 1) == 0);
+  }
+}
+
 // One writer inserts while two readers scan. Every scan must be strictly
 // increasing and must contain every key the same reader saw in its previous
 // scan (nodes are never removed), and every key seen must stay findable.
