@@ -20,6 +20,7 @@ class DBIter final : public UserIterator {
     return forward_ ? iter_->value() : std::string_view(saved_value_);
   }
   Status status() const override { return status_.ok() ? iter_->status() : status_; }
+  bool ok() const override { return status_.ok() && iter_->ok(); }
 
   void SeekToFirst() override {
     if (o_.lower_bound) {
@@ -100,7 +101,7 @@ class DBIter final : public UserIterator {
     iter_->Seek(seek_key_);
     if (iter_->Valid()) {
       iter_->Prev();
-    } else if (iter_->status().ok()) {
+    } else if (iter_->ok()) {
       iter_->SeekToLast();
     }
   }
@@ -152,7 +153,7 @@ class DBIter final : public UserIterator {
         saved_value_.assign(v.data(), v.size());
       }
     }
-    valid_ = type == ValueType::kValue && status().ok();
+    valid_ = type == ValueType::kValue && ok();
     if (!valid_) {
       saved_key_.clear();
       saved_value_.clear();

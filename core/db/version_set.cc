@@ -29,6 +29,7 @@ class LevelIterator final : public Iterator {
     if (table_ != nullptr && !table_->status().ok()) return table_->status();
     return status_;
   }
+  bool ok() const override { return status_.ok() && (table_ == nullptr || table_->ok()); }
 
   void SeekToFirst() override {
     Open(0);
@@ -68,7 +69,7 @@ class LevelIterator final : public Iterator {
     const FileMetaData& f = *files_[i];
     table_ = tc_->NewIterator(ro_, f.number, f.file_size);
   }
-  bool Stopped() const { return !status().ok(); }
+  bool Stopped() const { return !ok(); }
   void SkipForward() {
     while (table_ != nullptr && !table_->Valid() && !Stopped()) {
       Open(index_ + 1);
@@ -89,7 +90,7 @@ class LevelIterator final : public Iterator {
   }
   // Keeps the error, drops the position.
   void Fail() {
-    if (table_ != nullptr && status_.ok()) status_ = table_->status();
+    if (table_ != nullptr && status_.ok() && !table_->ok()) status_ = table_->status();
     table_.reset();
   }
 

@@ -95,6 +95,7 @@ class MemTableIterator final : public Iterator {
     return DecodeLengthPrefixed(k.data() + k.size());
   }
   Status status() const override { return Status::OK(); }
+  bool ok() const override { return true; }
 
  private:
   MemTable::Table::Iterator it_;

@@ -1,8 +1,51 @@
 #include "core/table/block.h"
 
+#include <cstring>
+#include <memory>
+
 #include "core/util/coding.h"
 
 namespace lsm {
+namespace {
+
+// The current key of a block iterator: the shared prefix of the previous key
+// plus this entry's suffix. A plain buffer (inline for keys up to 64 bytes)
+// rather than a std::string, whose resize and append are calls at every step.
+class KeyBuffer {
+ public:
+  KeyBuffer() = default;
+  KeyBuffer(const KeyBuffer&) = delete;
+  KeyBuffer& operator=(const KeyBuffer&) = delete;
+
+  size_t size() const { return size_; }
+  std::string_view view() const { return std::string_view(data_, size_); }
+  void clear() { size_ = 0; }
+  // REQUIRES: n <= size().
+  void Truncate(size_t n) { size_ = n; }
+  void Append(const char* p, size_t n) {
+    if (size_ + n > cap_) Grow(size_ + n);
+    std::memcpy(data_ + size_, p, n);
+    size_ += n;
+  }
+
+ private:
+  void Grow(size_t need) {
+    size_t cap = cap_ * 2 > need ? cap_ * 2 : need;
+    std::unique_ptr<char[]> bigger(new char[cap]);
+    std::memcpy(bigger.get(), data_, size_);
+    heap_ = std::move(bigger);
+    data_ = heap_.get();
+    cap_ = cap;
+  }
+
+  char inline_[64];
+  std::unique_ptr<char[]> heap_;
+  char* data_ = inline_;
+  size_t size_ = 0;
+  size_t cap_ = sizeof(inline_);
+};
+
+}  // namespace
 
 Block::Block(std::string contents) : data_(std::move(contents)) {
   if (data_.size() < 4) return;  // malformed: ok() is false
@@ -26,7 +69,8 @@ class BlockIterator final : public Iterator {
 
   bool Valid() const override { return current_ < restarts_; }
   Status status() const override { return status_; }
-  std::string_view key() const override { return key_; }
+  bool ok() const override { return status_.ok(); }
+  std::string_view key() const override { return key_.view(); }
   std::string_view value() const override { return value_; }
 
   void Next() override { ParseNextEntry(); }
@@ -64,7 +108,7 @@ class BlockIterator final : public Iterator {
     }
     SeekToRestartPoint(left);
     while (ParseNextEntry()) {
-      if (cmp_(key_, target) >= 0) return;
+      if (cmp_(key_.view(), target) >= 0) return;
     }
   }
 
@@ -150,8 +194,8 @@ class BlockIterator final : public Iterator {
       Corrupt();
       return false;
     }
-    key_.resize(shared);
-    key_.append(p, unshared);
+    key_.Truncate(shared);
+    key_.Append(p, unshared);
     value_ = std::string_view(p + unshared, vlen);
     while (restart_index_ + 1 < num_restarts_ && RestartPoint(restart_index_ + 1) <= current_) {
       restart_index_++;
@@ -166,7 +210,7 @@ class BlockIterator final : public Iterator {
   uint32_t const num_restarts_;
   uint32_t current_;            // offset of the current entry; >= restarts_ if invalid
   uint32_t restart_index_ = 0;  // restart block containing current_
-  std::string key_;
+  KeyBuffer key_;
   std::string_view value_;
   Status status_;
 };

@@ -15,6 +15,7 @@ class EmptyIterator final : public Iterator {
   std::string_view key() const override { return {}; }
   std::string_view value() const override { return {}; }
   Status status() const override { return status_; }
+  bool ok() const override { return status_.ok(); }
 
  private:
   Status status_;

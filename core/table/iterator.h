@@ -32,6 +32,9 @@ class Iterator {
   virtual std::string_view key() const = 0;
   virtual std::string_view value() const = 0;
   virtual Status status() const = 0;
+  // status().ok() without building a Status: merging and level iterators
+  // ask it of their children at every step.
+  virtual bool ok() const { return status().ok(); }
 };
 
 // An iterator over nothing, carrying a status (OK for an empty source).

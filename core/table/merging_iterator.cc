@@ -21,6 +21,7 @@ class MergingIterator final : public Iterator {
     }
     return Status::OK();
   }
+  bool ok() const override { return !AnyError(); }
 
   void SeekToFirst() override {
     for (auto& c : children_) c->SeekToFirst();
@@ -64,7 +65,7 @@ class MergingIterator final : public Iterator {
         c->Seek(k);
         if (c->Valid()) {
           c->Prev();
-        } else if (c->status().ok()) {
+        } else if (c->ok()) {
           c->SeekToLast();
         }
       }
@@ -79,7 +80,7 @@ class MergingIterator final : public Iterator {
   // and could expose a shadowed version.
   bool AnyError() const {
     for (const auto& c : children_) {
-      if (!c->status().ok()) return true;
+      if (!c->ok()) return true;
     }
     return false;
   }

@@ -22,6 +22,7 @@ class TableIterator final : public Iterator {
     if (data_ != nullptr && !data_->status().ok()) return data_->status();
     return status_;
   }
+  bool ok() const override { return status_.ok() && index_->ok() && (data_ == nullptr || data_->ok()); }
 
   void SeekToFirst() override {
     index_->SeekToFirst();
@@ -70,7 +71,7 @@ class TableIterator final : public Iterator {
   }
 
   // An error stops iteration: the iterator becomes invalid, status() says why.
-  bool Stopped() const { return !status().ok(); }
+  bool Stopped() const { return !ok(); }
 
   void SkipEmptyForward() {
     while (!Stopped() && (data_ == nullptr || !data_->Valid())) {
@@ -97,7 +98,7 @@ class TableIterator final : public Iterator {
 
   // Keeps the error (status() must keep reporting it), drops the position.
   void Fail() {
-    if (data_ != nullptr && !data_->status().ok() && status_.ok()) status_ = data_->status();
+    if (data_ != nullptr && !data_->ok() && status_.ok()) status_ = data_->status();
     data_.reset();
   }
 
