@@ -23,7 +23,8 @@
 // --reads reads); readseq and readreverse scan everything once per thread;
 // fillsync writes num/100 keys, each with a synced write; readwhilewriting
 // runs the readers while one more thread overwrites random keys, and counts
-// the reads.
+// the reads. Before each timed workload the tool calls sync(2), so that
+// writeback left by earlier work does not fall on it.
 //
 // Each engine runs in a process of its own (forked), so that its peak
 // resident memory and the bytes it wrote are its own. Write amplification is
@@ -312,6 +313,11 @@ class Runner {
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       return r;
     }
+
+    // Start every timed workload with no dirty pages left by the one
+    // before (or by another engine's run): the kernel's writeback of those
+    // would otherwise land on whichever workload comes next.
+    ::sync();
 
     const bool sync = name == "fillsync" || f_.sync;
     const bool reading = name == "readrandom" || name == "readmissing" || name == "seekrandom" ||

@@ -11,10 +11,9 @@
 
 #include <atomic>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <mutex>
-#include <unordered_map>
+#include <vector>
 
 namespace lsm {
 
@@ -30,49 +29,52 @@ class LruCache {
   explicit LruCache(size_t capacity) : capacity_(capacity) {
     for (auto& s : shards_) s.capacity = (capacity + kShards - 1) / kShards;
   }
+  ~LruCache() {
+    for (auto& s : shards_) s.Clear();
+  }
+  LruCache(const LruCache&) = delete;
+  LruCache& operator=(const LruCache&) = delete;
 
   std::shared_ptr<V> Lookup(const CacheKey& key) {
-    Shard& s = ShardFor(key);
+    const uint64_t h = Hash(key);
+    Shard& s = ShardFor(h);
     std::lock_guard<std::mutex> l(s.mu);
-    auto it = s.map.find(key);
-    if (it == s.map.end()) {
+    Entry* e = *s.Find(key, h);
+    if (e == nullptr) {
       misses_.fetch_add(1, std::memory_order_relaxed);
       return nullptr;
     }
-    s.lru.splice(s.lru.begin(), s.lru, it->second);
+    s.Unlink(e);
+    s.PushFront(e);
     hits_.fetch_add(1, std::memory_order_relaxed);
-    return it->second->value;
+    return e->value;
   }
 
   void Insert(const CacheKey& key, std::shared_ptr<V> value, size_t charge) {
     if (capacity_ == 0) return;
-    Shard& s = ShardFor(key);
+    const uint64_t h = Hash(key);
+    Shard& s = ShardFor(h);
+    // Values taken out are released after the shard's lock (usually one or
+    // two): freeing a block need not hold up other threads.
+    constexpr int kKeep = 4;
+    std::shared_ptr<V> released[kKeep];
+    int n = 0;
     std::lock_guard<std::mutex> l(s.mu);
-    auto it = s.map.find(key);
-    if (it != s.map.end()) {
-      s.usage -= it->second->charge;
-      s.lru.erase(it->second);
-      s.map.erase(it);
+    if (Entry* old = *s.Find(key, h)) released[n++] = s.Remove(old);
+    s.Add(new Entry{key, std::move(value), charge, h, nullptr, nullptr, nullptr});
+    while (s.usage > s.capacity && s.count > 1) {
+      std::shared_ptr<V> v = s.Remove(s.head.prev);
+      if (n < kKeep) released[n++] = std::move(v);
     }
-    s.lru.push_front(Entry{key, std::move(value), charge});
-    s.map[key] = s.lru.begin();
-    s.usage += charge;
-    while (s.usage > s.capacity && s.lru.size() > 1) {
-      Entry& victim = s.lru.back();
-      s.usage -= victim.charge;
-      s.map.erase(victim.key);
-      s.lru.pop_back();
-    }
+    // (the lock guard, declared after released, is destroyed first)
   }
 
   void Erase(const CacheKey& key) {
-    Shard& s = ShardFor(key);
+    const uint64_t h = Hash(key);
+    Shard& s = ShardFor(h);
+    std::shared_ptr<V> released;
     std::lock_guard<std::mutex> l(s.mu);
-    auto it = s.map.find(key);
-    if (it == s.map.end()) return;
-    s.usage -= it->second->charge;
-    s.lru.erase(it->second);
-    s.map.erase(it);
+    if (Entry* e = *s.Find(key, h)) released = s.Remove(e);
   }
 
   size_t capacity() const { return capacity_; }
@@ -90,28 +92,97 @@ class LruCache {
  private:
   static constexpr int kShards = 16;
 
+  // One allocation per entry: it sits in its shard's hash chain (next_hash)
+  // and in its shard's LRU ring (prev/next, most recently used after head).
   struct Entry {
     CacheKey key;
     std::shared_ptr<V> value;
     size_t charge;
-  };
-  struct KeyHash {
-    size_t operator()(const CacheKey& k) const {
-      uint64_t h = k.a * 0x9E3779B97F4A7C15ull ^ (k.b + 0x632BE59BD9B4E019ull + (k.a << 6));
-      return static_cast<size_t>(h ^ (h >> 29));
-    }
-  };
-  struct Shard {
-    mutable std::mutex mu;
-    std::list<Entry> lru;  // most recently used first
-    std::unordered_map<CacheKey, typename std::list<Entry>::iterator, KeyHash> map;
-    size_t usage = 0;
-    size_t capacity = 0;
+    uint64_t hash;
+    Entry* next_hash;
+    Entry* prev;
+    Entry* next;
   };
 
-  Shard& ShardFor(const CacheKey& key) {
-    return shards_[KeyHash()(key) % kShards];
+  struct Shard {
+    Shard() { head.prev = head.next = &head; }
+
+    mutable std::mutex mu;
+    Entry head{};                 // the LRU ring's sentinel
+    std::vector<Entry*> buckets;  // power-of-two size, chains through next_hash
+    size_t count = 0;
+    size_t usage = 0;
+    size_t capacity = 0;
+
+    // The slot holding the entry for key (or the null slot ending its chain).
+    Entry** Find(const CacheKey& key, uint64_t h) {
+      if (buckets.empty()) buckets.assign(16, nullptr);
+      Entry** slot = &buckets[(h >> 32) & (buckets.size() - 1)];
+      while (*slot != nullptr && ((*slot)->hash != h || !((*slot)->key == key))) slot = &(*slot)->next_hash;
+      return slot;
+    }
+    void Unlink(Entry* e) {
+      e->prev->next = e->next;
+      e->next->prev = e->prev;
+    }
+    void PushFront(Entry* e) {
+      e->next = head.next;
+      e->prev = &head;
+      head.next->prev = e;
+      head.next = e;
+    }
+    // REQUIRES: no entry with e's key.
+    void Add(Entry* e) {
+      Entry** slot = Find(e->key, e->hash);
+      e->next_hash = nullptr;
+      *slot = e;
+      PushFront(e);
+      count++;
+      usage += e->charge;
+      if (count > buckets.size()) Rehash();
+    }
+    // Takes e out and frees it; returns its value for release outside the lock.
+    std::shared_ptr<V> Remove(Entry* e) {
+      Entry** slot = Find(e->key, e->hash);
+      *slot = e->next_hash;
+      Unlink(e);
+      count--;
+      usage -= e->charge;
+      std::shared_ptr<V> v = std::move(e->value);
+      delete e;
+      return v;
+    }
+    void Rehash() {
+      std::vector<Entry*> bigger(buckets.size() * 2, nullptr);
+      for (Entry* chain : buckets) {
+        while (chain != nullptr) {
+          Entry* next = chain->next_hash;
+          Entry** slot = &bigger[(chain->hash >> 32) & (bigger.size() - 1)];
+          chain->next_hash = *slot;
+          *slot = chain;
+          chain = next;
+        }
+      }
+      buckets.swap(bigger);
+    }
+    void Clear() {
+      for (Entry* e = head.next; e != &head;) {
+        Entry* next = e->next;
+        delete e;
+        e = next;
+      }
+      head.prev = head.next = &head;
+      buckets.clear();
+      count = usage = 0;
+    }
+  };
+
+  static uint64_t Hash(const CacheKey& k) {
+    uint64_t h = k.a * 0x9E3779B97F4A7C15ull ^ (k.b + 0x632BE59BD9B4E019ull + (k.a << 6));
+    h ^= h >> 29;
+    return h * 0xBF58476D1CE4E5B9ull;
   }
+  Shard& ShardFor(uint64_t h) { return shards_[h % kShards]; }
 
   const size_t capacity_;
   Shard shards_[kShards];

@@ -47,20 +47,27 @@ class KeyBuffer {
 
 }  // namespace
 
-Block::Block(std::string contents) : data_(std::move(contents)) {
-  if (data_.size() < 4) return;  // malformed: ok() is false
-  uint32_t n = DecodeFixed32(data_.data() + data_.size() - 4);
-  uint64_t max_restarts = (data_.size() - 4) / 4;
+Block::Block(std::string_view contents) : data_(new char[contents.size()]), size_(contents.size()) {
+  if (size_ > 0) std::memcpy(data_.get(), contents.data(), size_);
+  Parse();
+}
+
+Block::Block(BlockContents contents) : data_(std::move(contents.data)), size_(contents.size) { Parse(); }
+
+void Block::Parse() {
+  if (size_ < 4) return;  // malformed: ok() is false
+  uint32_t n = DecodeFixed32(data_.get() + size_ - 4);
+  uint64_t max_restarts = (size_ - 4) / 4;
   if (n == 0 || n > max_restarts) return;
   num_restarts_ = n;
-  restart_offset_ = static_cast<uint32_t>(data_.size() - 4 - 4 * uint64_t{n});
+  restart_offset_ = static_cast<uint32_t>(size_ - 4 - 4 * uint64_t{n});
   ok_ = true;
 }
 
 class BlockIterator final : public Iterator {
  public:
   BlockIterator(std::shared_ptr<const Block> block, KeyCompare cmp)
-      : block_(std::move(block)), cmp_(cmp), data_(block_->data_.data()),
+      : block_(std::move(block)), cmp_(cmp), data_(block_->data_.get()),
         restarts_(block_->restart_offset_), num_restarts_(block_->num_restarts_),
         current_(restarts_) {
     value_ = std::string_view(data_ + restarts_, 0);

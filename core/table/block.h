@@ -19,11 +19,19 @@ namespace lsm {
 // Three-way key comparison used to search a block.
 using KeyCompare = int (*)(std::string_view, std::string_view);
 
+// An uncompressed block's bytes, as ReadBlock makes them: one allocation,
+// never zero-filled first.
+struct BlockContents {
+  std::unique_ptr<char[]> data;
+  size_t size = 0;
+};
+
 class Block {
  public:
-  explicit Block(std::string contents);
+  explicit Block(std::string_view contents);  // copies
+  explicit Block(BlockContents contents);
 
-  size_t size() const { return data_.size(); }
+  size_t size() const { return size_; }
   // False if the restart array is malformed; iterators then report it.
   bool ok() const { return ok_; }
 
@@ -32,7 +40,10 @@ class Block {
 
  private:
   friend class BlockIterator;
-  std::string data_;
+  void Parse();
+
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
   uint32_t restart_offset_ = 0;  // offset of the restart array
   uint32_t num_restarts_ = 0;
   bool ok_ = false;

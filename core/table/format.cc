@@ -2,6 +2,9 @@
 
 #include <lz4.h>
 
+#include <cstring>
+#include <memory>
+
 #include "core/util/coding.h"
 #include "core/util/hash.h"
 
@@ -71,51 +74,74 @@ std::string FinishBlock(std::string_view raw, bool lz4, BlockType* type) {
 }
 
 Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHandle& handle,
-                 bool verify_checksum, std::string* contents) {
+                 bool verify_checksum, BlockContents* contents) {
   if (handle.offset > file_size || handle.size > file_size - handle.offset ||
       file_size - handle.offset - handle.size < kBlockTrailerSize) {
     return Status::Corruption("block handle points outside the table");
   }
   const size_t n = static_cast<size_t>(handle.size);
-  std::string buf(n + kBlockTrailerSize, '\0');
+  const size_t want = n + kBlockTrailerSize;
+  // The stored bytes are only needed until they are checked and copied or
+  // uncompressed: a per-thread buffer, kept up to 1 MiB, takes them.
+  thread_local std::unique_ptr<char[]> scratch;
+  thread_local size_t scratch_size = 0;
+  std::unique_ptr<char[]> big;
+  char* buf;
+  if (want <= scratch_size) {
+    buf = scratch.get();
+  } else if (want <= (size_t{1} << 20)) {
+    scratch.reset(new char[want]);
+    scratch_size = want;
+    buf = scratch.get();
+  } else {
+    big.reset(new char[want]);
+    buf = big.get();
+  }
   std::string_view got;
-  Status s = file->Read(handle.offset, buf.size(), buf.data(), &got);
+  Status s = file->Read(handle.offset, want, buf, &got);
   if (!s.ok()) return s;
-  if (got.size() != buf.size()) return Status::Corruption("truncated block read");
-  if (got.data() != buf.data()) buf.assign(got.data(), got.size());
-  const char type = buf[n];
+  if (got.size() != want) return Status::Corruption("truncated block read");
+  const char* data = got.data();
+  const char type = data[n];
   if (verify_checksum) {
-    uint32_t want = DecodeFixed32(buf.data() + n + 1);
-    if (want != Checksum(buf.data(), n + 1)) {
-      return Status::Corruption("block checksum mismatch at offset " +
-                                std::to_string(handle.offset));
+    uint32_t stored = DecodeFixed32(data + n + 1);
+    if (stored != Checksum(data, n + 1)) {
+      return Status::Corruption("block checksum mismatch at offset " + std::to_string(handle.offset));
     }
   }
   switch (static_cast<BlockType>(type)) {
     case BlockType::kRaw:
-      buf.resize(n);
-      *contents = std::move(buf);
+      contents->data.reset(new char[n]);
+      if (n > 0) std::memcpy(contents->data.get(), data, n);
+      contents->size = n;
       return Status::OK();
     case BlockType::kLz4: {
       uint32_t raw_len;
-      const char* p = GetVarint32Ptr(buf.data(), buf.data() + n, &raw_len);
+      const char* p = GetVarint32Ptr(data, data + n, &raw_len);
       // lz4 expands at most 255-fold: a larger claim is damage, and must
       // not make the reader allocate it.
-      if (p == nullptr || raw_len > (1u << 30) ||
-          raw_len > 255 * static_cast<uint64_t>(buf.data() + n - p) + 64) {
+      if (p == nullptr || raw_len > (1u << 30) || raw_len > 255 * static_cast<uint64_t>(data + n - p) + 64) {
         return Status::Corruption("bad lz4 block header");
       }
-      contents->resize(raw_len);
-      int got_len = LZ4_decompress_safe(p, contents->data(),
-                                        static_cast<int>(buf.data() + n - p),
-                                        static_cast<int>(raw_len));
+      std::unique_ptr<char[]> out(new char[raw_len]);
+      int got_len = LZ4_decompress_safe(p, out.get(), static_cast<int>(data + n - p), static_cast<int>(raw_len));
       if (got_len < 0 || static_cast<uint32_t>(got_len) != raw_len) {
         return Status::Corruption("lz4 block does not decompress");
       }
+      contents->data = std::move(out);
+      contents->size = raw_len;
       return Status::OK();
     }
   }
   return Status::Corruption("unknown block type " + std::to_string(static_cast<int>(type)));
+}
+
+Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHandle& handle,
+                 bool verify_checksum, std::string* contents) {
+  BlockContents c;
+  Status s = ReadBlock(file, file_size, handle, verify_checksum, &c);
+  if (s.ok()) contents->assign(c.data.get(), c.size);
+  return s;
 }
 
 }  // namespace lsm

@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include "core/env/file_system.h"
+#include "core/table/block.h"
 #include "core/util/status.h"
 
 namespace lsm {
@@ -56,7 +57,12 @@ struct Footer {
 // write. *type reports what was chosen.
 std::string FinishBlock(std::string_view raw, bool lz4, BlockType* type);
 
-// Reads, verifies and uncompresses the block at handle.
+// Reads, verifies and uncompresses the block at handle. The stored bytes go
+// through a per-thread scratch buffer, so a block costs one allocation (its
+// contents) and no zero-filling.
+Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHandle& handle,
+                 bool verify_checksum, BlockContents* contents);
+// The same, into a string (index, filter and properties blocks, tools).
 Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHandle& handle,
                  bool verify_checksum, std::string* contents);
 

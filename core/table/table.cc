@@ -165,7 +165,7 @@ Status Table::ReadDataBlock(const TableReadOptions& ro, const BlockHandle& handl
     *block = block_cache_->Lookup(key);
     if (*block != nullptr) return Status::OK();
   }
-  std::string contents;
+  BlockContents contents;
   Status s = ReadBlock(file_.get(), file_size_, handle, ro.verify_checksums, &contents);
   if (!s.ok()) return s;
   auto b = std::make_shared<const Block>(std::move(contents));
