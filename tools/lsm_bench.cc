@@ -81,14 +81,20 @@ struct Flags {
   std::string command_line;
 };
 
+// With an empty msg (--help): the usage on stdout, exit status 0.
 [[noreturn]] void Usage(const std::string& msg) {
-  std::fprintf(stderr, "lsm_bench: %s\n", msg.c_str());
-  std::fprintf(stderr,
+  FILE* out = msg.empty() ? stdout : stderr;
+  if (!msg.empty()) std::fprintf(stderr, "lsm_bench: %s\n", msg.c_str());
+  std::string engines;
+  for (const std::string& e : bench::AvailableEngines()) engines += (engines.empty() ? "" : ",") + e;
+  std::fprintf(out,
                "usage: lsm_bench --db=DIR [--engines=lsm,leveldb,rocksdb] [--benchmarks=a,b:THREADS,...]\n"
                "       [--num=N] [--reads=N] [--key_size=N] [--value_size=N] [--write_buffer_size=N]\n"
                "       [--cache_size=N] [--bloom_bits=N] [--block_size=N] [--compression=lz4|none]\n"
-               "       [--sync=0|1] [--threads=N] [--seed=N] [--json=FILE]\n");
-  std::exit(2);
+               "       [--sync=0|1] [--threads=N] [--seed=N] [--json=FILE]\n"
+               "engines in this build: %s\n",
+               engines.c_str());
+  std::exit(msg.empty() ? 0 : 2);
 }
 
 long long ParseInt(const std::string& name, const std::string& v) {
@@ -114,6 +120,7 @@ Flags ParseFlags(int argc, char** argv) {
   for (int i = 0; i < argc; i++) f.command_line += (i ? " " : "") + std::string(argv[i]);
   for (int i = 1; i < argc; i++) {
     std::string a = argv[i];
+    if (a == "--help" || a == "-h") Usage("");
     if (a.rfind("--", 0) != 0 || a.find('=') == std::string::npos) Usage("bad argument " + a);
     std::string name = a.substr(2, a.find('=') - 2), v = a.substr(a.find('=') + 1);
     auto as_int = [&](int lo, int hi) {
