@@ -11,8 +11,10 @@
 //
 // Workloads (db_bench's meanings): fillseq, fillrandom, overwrite,
 // readrandom, readmissing, readseq, readreverse, seekrandom, deleterandom,
-// fillsync, readwhilewriting; and two helpers, "compact" (compact everything)
-// and "stats" (print the engine's statistics). "name:T" runs one workload
+// fillsync, readwhilewriting; and two helpers, "compact" (compact everything,
+// reporting the database's size on disk before and after: their ratio is
+// the space the engine held beyond the compacted live data) and "stats"
+// (print the engine's statistics). "name:T" runs one workload
 // with T threads instead of --threads. fill* workloads start from an empty
 // database; the others use what the workloads before them left.
 //
@@ -247,6 +249,7 @@ struct Result {
   double seconds = 0;
   double bytes = 0;
   double p50 = 0, p99 = 0, p999 = 0;  // microseconds
+  long long db_bytes_before = 0, db_bytes_after = 0;  // compact only
   double ops_per_sec() const { return seconds > 0 ? static_cast<double>(ops) / seconds : 0; }
   double mb_per_sec() const { return seconds > 0 ? bytes / seconds / 1048576.0 : 0; }
 };
@@ -295,7 +298,7 @@ long long DirBytes(const std::string& dir) {
 // Runs every workload against one engine; lives in the engine's own process.
 class Runner {
  public:
-  Runner(const Flags& f, bench::Engine& engine) : f_(f), e_(engine) {}
+  Runner(const Flags& f, bench::Engine& engine, std::string dir) : f_(f), e_(engine), dir_(std::move(dir)) {}
 
   Result Run(const Workload& w) {
     Result r;
@@ -312,7 +315,9 @@ class Runner {
     if (name == "compact" || name == "stats") {
       auto t0 = std::chrono::steady_clock::now();
       if (name == "compact") {
+        r.db_bytes_before = DirBytes(dir_);
         e_.CompactAll();
+        r.db_bytes_after = DirBytes(dir_);
       } else {
         std::printf("[%s] statistics:\n%s\n", e_.name(), e_.Stats().c_str());
         std::fflush(stdout);
@@ -465,12 +470,13 @@ class Runner {
 
   const Flags& f_;
   bench::Engine& e_;
+  const std::string dir_;
   unsigned seq_ = 0;
   double user_bytes_ = 0;
 };
 
 // --- the records an engine's process sends back to the parent, one per line:
-//   R <engine> <workload> <threads> <ops> <found> <seconds> <bytes> <p50> <p99> <p999>
+//   R <engine> <workload> <threads> <ops> <found> <seconds> <bytes> <p50> <p99> <p999> <db_before> <db_after>
 //   E <engine> <version> <compression> <db_bytes> <written_bytes> <user_bytes> <peak_rss_kb>
 // (names and versions have no spaces).
 
@@ -484,12 +490,13 @@ void RunEngine(const Flags& f, const std::vector<Workload>& workloads, const std
   config.compression = f.compression != "none";
   std::unique_ptr<bench::Engine> engine = bench::MakeEngine(name, config);
   const long long written0 = ProcWrittenBytes();
-  Runner runner(f, *engine);
+  Runner runner(f, *engine, config.dir);
   for (const Workload& w : workloads) {
     Result r = runner.Run(w);
     if (w.name == "stats") continue;
-    std::fprintf(out, "R %s %s %d %lld %lld %.9f %.0f %.3f %.3f %.3f\n", r.engine.c_str(), r.workload.c_str(),
-                 r.threads, r.ops, r.found, r.seconds, r.bytes, r.p50, r.p99, r.p999);
+    std::fprintf(out, "R %s %s %d %lld %lld %.9f %.0f %.3f %.3f %.3f %lld %lld\n", r.engine.c_str(),
+                 r.workload.c_str(), r.threads, r.ops, r.found, r.seconds, r.bytes, r.p50, r.p99, r.p999,
+                 r.db_bytes_before, r.db_bytes_after);
     std::fflush(out);
   }
   if (engine->is_open()) engine->Close();
@@ -532,8 +539,9 @@ bool RunEngineProcess(const Flags& f, const std::vector<Workload>& workloads, co
     char engine[64], a[256], b[256];
     if (line[0] == 'R') {
       Result r;
-      if (std::sscanf(line, "R %63s %255s %d %lld %lld %lf %lf %lf %lf %lf", engine, a, &r.threads, &r.ops, &r.found,
-                      &r.seconds, &r.bytes, &r.p50, &r.p99, &r.p999) == 10) {
+      if (std::sscanf(line, "R %63s %255s %d %lld %lld %lf %lf %lf %lf %lf %lld %lld", engine, a, &r.threads, &r.ops,
+                      &r.found, &r.seconds, &r.bytes, &r.p50, &r.p99, &r.p999, &r.db_bytes_before,
+                      &r.db_bytes_after) == 12) {
         r.engine = engine;
         r.workload = a;
         results->push_back(r);
@@ -653,6 +661,9 @@ bool WriteJson(const Flags& f, const std::vector<Result>& results, const std::ve
                  JsonString(r.workload).c_str(), r.threads, JsonString(r.engine).c_str(), r.ops, r.seconds,
                  r.ops_per_sec(), r.mb_per_sec(), r.p50, r.p99, r.p999);
     if (r.found >= 0) std::fprintf(out, "\"found\": %lld, ", r.found);
+    if (r.workload == "compact") {
+      std::fprintf(out, "\"db_bytes_before\": %lld, \"db_bytes_after\": %lld, ", r.db_bytes_before, r.db_bytes_after);
+    }
     double ratio = RatioToBestOther(r, results);
     if (ratio > 0) {
       std::fprintf(out, "\"ratio_to_best_other\": %.3f", ratio);
@@ -692,7 +703,10 @@ void PrintTable(const Flags& f, const std::vector<Workload>& workloads, const st
     for (const Result& r : results) {
       if (r.workload != w.name || r.threads != w.threads) continue;
       if (w.name == "compact") {
-        std::printf("%-18s %-8s %12s   (%.2f s)\n", first ? label.c_str() : "", r.engine.c_str(), "-", r.seconds);
+        std::printf("%-18s %-8s %12s   took %.2f s; on disk %.1f -> %.1f MiB (%.2fx the compacted size)\n",
+                    first ? label.c_str() : "", r.engine.c_str(), "-", r.seconds, r.db_bytes_before / 1048576.0,
+                    r.db_bytes_after / 1048576.0,
+                    r.db_bytes_after > 0 ? static_cast<double>(r.db_bytes_before) / r.db_bytes_after : 0.0);
       } else {
         double ratio = RatioToBestOther(r, results);
         std::printf("%-18s %-8s %12s %9.1f %9.2f %9.2f %9.2f %9s %8s\n", first ? label.c_str() : "",

@@ -9,7 +9,6 @@
 // different shards never contend.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -41,12 +40,12 @@ class LruCache {
     std::lock_guard<std::mutex> l(s.mu);
     Entry* e = *s.Find(key, h);
     if (e == nullptr) {
-      misses_.fetch_add(1, std::memory_order_relaxed);
+      s.misses++;
       return nullptr;
     }
     s.Unlink(e);
     s.PushFront(e);
-    hits_.fetch_add(1, std::memory_order_relaxed);
+    s.hits++;
     return e->value;
   }
 
@@ -54,19 +53,24 @@ class LruCache {
     if (capacity_ == 0) return;
     const uint64_t h = Hash(key);
     Shard& s = ShardFor(h);
-    // Values taken out are released after the shard's lock (usually one or
-    // two): freeing a block need not hold up other threads.
+    // Values taken out are released after the shard's lock: freeing a
+    // block need not hold up other threads. Usually one or two; more (one
+    // large block evicting many small ones) spill into a vector.
     constexpr int kKeep = 4;
     std::shared_ptr<V> released[kKeep];
+    std::vector<std::shared_ptr<V>> more;
     int n = 0;
-    std::lock_guard<std::mutex> l(s.mu);
-    if (Entry* old = *s.Find(key, h)) released[n++] = s.Remove(old);
+    auto release = [&](std::shared_ptr<V> v) {
+      if (n < kKeep) {
+        released[n++] = std::move(v);
+      } else {
+        more.push_back(std::move(v));
+      }
+    };
+    std::lock_guard<std::mutex> l(s.mu);  // destroyed before released and more
+    if (Entry* old = *s.Find(key, h)) release(s.Remove(old));
     s.Add(new Entry{key, std::move(value), charge, h, nullptr, nullptr, nullptr});
-    while (s.usage > s.capacity && s.count > 1) {
-      std::shared_ptr<V> v = s.Remove(s.head.prev);
-      if (n < kKeep) released[n++] = std::move(v);
-    }
-    // (the lock guard, declared after released, is destroyed first)
+    while (s.usage > s.capacity && s.count > 1) release(s.Remove(s.head.prev));
   }
 
   void Erase(const CacheKey& key) {
@@ -86,8 +90,8 @@ class LruCache {
     }
     return total;
   }
-  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
-  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+  uint64_t hits() const { return Sum(&Shard::hits); }
+  uint64_t misses() const { return Sum(&Shard::misses); }
 
  private:
   static constexpr int kShards = 16;
@@ -104,7 +108,9 @@ class LruCache {
     Entry* next;
   };
 
-  struct Shard {
+  // A cache line of its own, so one shard's lock and counters do not share
+  // one with the next shard's.
+  struct alignas(64) Shard {
     Shard() { head.prev = head.next = &head; }
 
     mutable std::mutex mu;
@@ -113,6 +119,10 @@ class LruCache {
     size_t count = 0;
     size_t usage = 0;
     size_t capacity = 0;
+    // Counted under the shard's lock: no counter shared by all shards, whose
+    // cache line would move between cores at every lookup.
+    uint64_t hits = 0;
+    uint64_t misses = 0;
 
     // The slot holding the entry for key (or the null slot ending its chain).
     Entry** Find(const CacheKey& key, uint64_t h) {
@@ -184,10 +194,17 @@ class LruCache {
   }
   Shard& ShardFor(uint64_t h) { return shards_[h % kShards]; }
 
+  uint64_t Sum(uint64_t Shard::*field) const {
+    uint64_t total = 0;
+    for (auto& s : shards_) {
+      std::lock_guard<std::mutex> l(s.mu);
+      total += s.*field;
+    }
+    return total;
+  }
+
   const size_t capacity_;
   Shard shards_[kShards];
-  std::atomic<uint64_t> hits_{0};
-  std::atomic<uint64_t> misses_{0};
 };
 
 }  // namespace lsm

@@ -80,6 +80,28 @@ class SkipList {
     }
   }
 
+  // For tests, with no writer running: every level's keys strictly ascend,
+  // each level's nodes appear in the level below, and the writer's record of
+  // each level's last node is right.
+  bool LevelsAreConsistent() const {
+    const int height = max_height_.load(std::memory_order_relaxed);
+    for (int level = 0; level < kMaxHeight; level++) {
+      Node* last = head_;
+      Node* below = head_;
+      for (Node* x = head_->Next(level); x != nullptr; x = x->Next(level)) {
+        if (last != head_ && !(cmp_(last->key, x->key) < 0)) return false;
+        if (level > 0) {
+          while (below != nullptr && below != x) below = below->Next(level - 1);
+          if (below == nullptr) return false;
+        }
+        last = x;
+      }
+      if (last_[level] != last) return false;
+      if (level >= height && last != head_) return false;
+    }
+    return true;
+  }
+
   bool Contains(const Key& key) const {
     Node* x = FindGreaterOrEqual(key, nullptr);
     return x != nullptr && cmp_(key, x->key) == 0;
@@ -128,6 +150,10 @@ class SkipList {
    public:
     Key const key;
   };
+
+  // Nodes sit at an offset of whole pointers into arena memory, which is
+  // only pointer-aligned.
+  static_assert(alignof(Node) <= alignof(void*), "Node needs more than the arena's alignment");
 
   Node* NewHead() {
     char* mem = arena_->Allocate(sizeof(std::atomic<Node*>) * (kMaxHeight - 1) + sizeof(Node));

@@ -66,12 +66,13 @@ void Block::Parse() {
 
 class BlockIterator final : public Iterator {
  public:
-  BlockIterator(std::shared_ptr<const Block> block, KeyCompare cmp)
-      : block_(std::move(block)), cmp_(cmp), data_(block_->data_.get()),
-        restarts_(block_->restart_offset_), num_restarts_(block_->num_restarts_),
+  // owner may be null when the caller keeps block alive.
+  BlockIterator(std::shared_ptr<const Block> owner, const Block* block, KeyCompare cmp)
+      : owner_(std::move(owner)), cmp_(cmp), data_(block->data_.get()),
+        restarts_(block->restart_offset_), num_restarts_(block->num_restarts_),
         current_(restarts_) {
     value_ = std::string_view(data_ + restarts_, 0);
-    if (!block_->ok()) status_ = Status::Corruption("bad block restart array");
+    if (!block->ok()) status_ = Status::Corruption("bad block restart array");
   }
 
   bool Valid() const override { return current_ < restarts_; }
@@ -210,7 +211,7 @@ class BlockIterator final : public Iterator {
     return true;
   }
 
-  std::shared_ptr<const Block> block_;
+  std::shared_ptr<const Block> owner_;
   KeyCompare const cmp_;
   const char* const data_;
   uint32_t const restarts_;
@@ -223,7 +224,12 @@ class BlockIterator final : public Iterator {
 };
 
 std::unique_ptr<Iterator> Block::NewIterator(std::shared_ptr<const Block> block, KeyCompare cmp) {
-  return std::make_unique<BlockIterator>(std::move(block), cmp);
+  const Block* raw = block.get();
+  return std::make_unique<BlockIterator>(std::move(block), raw, cmp);
+}
+
+std::unique_ptr<Iterator> Block::NewIterator(const Block* block, KeyCompare cmp) {
+  return std::make_unique<BlockIterator>(nullptr, block, cmp);
 }
 
 }  // namespace lsm

@@ -1,6 +1,7 @@
 // Block: a parsed, uncompressed block (format in block_builder.h) and its
 // iterator. The block owns its bytes; iterators hold a shared_ptr to the
-// block so a cache eviction cannot free bytes still being read.
+// block so a cache eviction cannot free bytes still being read (or, made
+// with a plain pointer, rely on their caller to keep the block alive).
 //
 // A damaged block (lengths running past the end, a bad restart array) makes
 // its iterator invalid with a Corruption status; it never reads out of
@@ -37,6 +38,10 @@ class Block {
 
   static std::unique_ptr<Iterator> NewIterator(std::shared_ptr<const Block> block,
                                                KeyCompare cmp);
+  // An iterator that does not share ownership: the caller keeps block alive
+  // for the iterator's life (a table's index block during a point lookup),
+  // and no reference count is touched.
+  static std::unique_ptr<Iterator> NewIterator(const Block* block, KeyCompare cmp);
 
  private:
   friend class BlockIterator;

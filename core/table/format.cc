@@ -82,17 +82,26 @@ Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHa
   const size_t n = static_cast<size_t>(handle.size);
   const size_t want = n + kBlockTrailerSize;
   // The stored bytes are only needed until they are checked and copied or
-  // uncompressed: a per-thread buffer, kept up to 1 MiB, takes them.
-  thread_local std::unique_ptr<char[]> scratch;
-  thread_local size_t scratch_size = 0;
+  // uncompressed: a per-thread buffer, kept up to 1 MiB, takes them. (Its
+  // destructor zeroes the size, so a read during thread teardown after it
+  // is gone allocates instead of using freed memory.)
+  struct Scratch {
+    std::unique_ptr<char[]> data;
+    size_t size = 0;
+    ~Scratch() { size = 0; }
+  };
+  thread_local Scratch scratch;
+  constexpr size_t kMaxScratch = size_t{1} << 20;
   std::unique_ptr<char[]> big;
   char* buf;
-  if (want <= scratch_size) {
-    buf = scratch.get();
-  } else if (want <= (size_t{1} << 20)) {
-    scratch.reset(new char[want]);
-    scratch_size = want;
-    buf = scratch.get();
+  if (want <= scratch.size) {
+    buf = scratch.data.get();
+  } else if (want <= kMaxScratch) {
+    size_t size = 4096;
+    while (size < want) size *= 2;  // powers of two: few regrowths
+    scratch.data.reset(new char[size]);
+    scratch.size = size;
+    buf = scratch.data.get();
   } else {
     big.reset(new char[want]);
     buf = big.get();

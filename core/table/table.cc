@@ -132,7 +132,7 @@ Status Table::Open(std::unique_ptr<RandomAccessFile> file, uint64_t file_size,
 
   // Metadata blocks are always verified: a bad index would misdirect every
   // later read.
-  std::string contents;
+  BlockContents contents;
   s = ReadBlock(t->file_.get(), file_size, footer.index, true, &contents);
   if (!s.ok()) return s;
   t->index_ = std::make_shared<const Block>(std::move(contents));
@@ -189,7 +189,7 @@ Status Table::Get(const TableReadOptions& ro, std::string_view ikey,
     }
     if (!may) return Status::OK();
   }
-  auto index = Block::NewIterator(index_, CompareInternalKeys);
+  auto index = Block::NewIterator(index_.get(), CompareInternalKeys);  // this table holds index_
   index->Seek(ikey);
   if (!index->Valid()) return index->status();
   std::string_view v = index->value();
@@ -208,7 +208,7 @@ Status Table::Get(const TableReadOptions& ro, std::string_view ikey,
 }
 
 uint64_t Table::ApproximateOffsetOf(std::string_view ikey) const {
-  auto index = Block::NewIterator(index_, CompareInternalKeys);
+  auto index = Block::NewIterator(index_.get(), CompareInternalKeys);
   index->Seek(ikey);
   BlockHandle h;
   if (index->Valid()) {

@@ -4,6 +4,7 @@
 // iterators at once.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>

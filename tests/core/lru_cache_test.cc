@@ -3,6 +3,7 @@
 // growth of the hash table, and threads sharing one cache.
 #include "core/cache/lru_cache.h"
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -60,9 +61,15 @@ TEST(LruCacheTest, OversizedEntryStaysUntilTheNextInsert) {
   Cache cache(16);  // 1 per shard
   cache.Insert({5, 5}, Value(5), 1000);
   EXPECT_NE(cache.Lookup({5, 5}), nullptr);  // the only entry of its shard is kept
+  // Keys until one lands in the same shard: that insert evicts the big one.
+  for (uint64_t k = 0; cache.Lookup({5, 5}) != nullptr; k++) {
+    ASSERT_LT(k, 1000u);
+    cache.Insert({6, k}, Value(0), 1);
+  }
+  EXPECT_LE(cache.usage(), 16u);
 }
 
-TEST(LruCacheTest, EvictedValueLivesWhileHeld) {
+TEST(LruCacheTest, ErasedOrEvictedValueLivesWhileHeld) {
   Cache cache(16);
   cache.Insert({1, 1}, Value(11), 1);
   std::shared_ptr<int> held = cache.Lookup({1, 1});
@@ -71,6 +78,52 @@ TEST(LruCacheTest, EvictedValueLivesWhileHeld) {
   ASSERT_NE(held, nullptr);
   EXPECT_EQ(*held, 11);
   EXPECT_EQ(held.use_count(), 1);
+
+  cache.Insert({2, 2}, Value(22), 1);
+  std::shared_ptr<int> evicted = cache.Lookup({2, 2});
+  for (uint64_t k = 0; cache.Lookup({2, 2}) != nullptr; k++) {  // flood until evicted
+    ASSERT_LT(k, 1000u);
+    cache.Insert({3, k}, Value(0), 1);
+  }
+  EXPECT_EQ(*evicted, 22);
+  EXPECT_EQ(evicted.use_count(), 1);
+}
+
+// A value whose destructor takes every shard's lock (usage()): destroying it
+// while Insert or Erase still held a shard's lock would deadlock.
+struct LocksCacheOnDestruction;
+using ProbeCache = LruCache<LocksCacheOnDestruction>;
+struct LocksCacheOnDestruction {
+  LocksCacheOnDestruction(ProbeCache* c, int* d) : cache(c), destroyed(d) {}
+  LocksCacheOnDestruction(const LocksCacheOnDestruction&) = delete;
+  ProbeCache* cache;
+  int* destroyed;
+  ~LocksCacheOnDestruction() {
+    (void)cache->usage();
+    ++*destroyed;
+  }
+};
+
+TEST(LruCacheTest, ValuesAreReleasedOutsideTheLock) {
+  int destroyed = 0;
+  ProbeCache cache(16 * 10);  // 10 per shard
+  auto make = [&] { return std::make_shared<LocksCacheOnDestruction>(&cache, &destroyed); };
+  cache.Insert({1, 1}, make(), 1);
+  cache.Insert({1, 1}, make(), 1);  // replaces: the old value goes
+  EXPECT_EQ(destroyed, 1);
+  cache.Erase({1, 1});
+  EXPECT_EQ(destroyed, 2);
+  // Fill every shard with small entries, then insert large ones: each
+  // evicts a whole shard's worth at once (more than Insert keeps on its
+  // stack, so the overflow path runs too).
+  for (uint64_t k = 0; k < 2000; k++) cache.Insert({0, k}, make(), 1);
+  int most = 0;
+  for (uint64_t k = 0; k < 16; k++) {
+    const int before = destroyed;
+    cache.Insert({9, k}, make(), 1000);
+    most = std::max(most, destroyed - before);
+  }
+  EXPECT_EQ(most, 10);  // a full shard of small entries, released at once
 }
 
 TEST(LruCacheTest, ManyEntriesGrowTheTableAndStayFindable) {
