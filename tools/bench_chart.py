@@ -29,24 +29,35 @@ def main():
     src, out = sys.argv[1], sys.argv[2]
     with open(src) as f:
         run = json.load(f)
+    # Older results have no "step": each engine ran the same list, in order.
+    position = {}
+    for r in run["results"]:
+        if "step" not in r:
+            r["step"] = position.get(r["engine"], 0)
+            position[r["engine"]] = r["step"] + 1
     results = [r for r in run["results"] if r["workload"] != "compact"]
     if not results:
         sys.exit(f"bench_chart.py: {src} has no timed results")
     engines = [e["engine"] for e in run["engines"]]
     versions = {e["engine"]: e["version"] for e in run["engines"]}
 
-    # Rows in the order the workloads ran, one column per engine.
-    rows = []
-    ops = {}
+    # Rows in the order the workloads ran (a workload may run more than
+    # once: "#2", ...), one column per engine.
+    rows = []    # (step, label)
+    by_step = {}  # (step, engine) -> ops/s
+    ops = {}     # ((workload, threads), engine) -> ops/s, first run of each
+    seen = {}
     for r in results:
         key = (r["workload"], r["threads"])
-        if key not in rows:
-            rows.append(key)
-        ops[(key, r["engine"])] = r["ops_per_sec"]
+        if r["step"] not in [s for s, _ in rows]:
+            seen[key] = seen.get(key, 0) + 1
+            rows.append((r["step"], label(*key) + (f" #{seen[key]}" if seen[key] > 1 else "")))
+        by_step[(r["step"], r["engine"])] = r["ops_per_sec"]
+        ops.setdefault((key, r["engine"]), r["ops_per_sec"])
 
     # Workloads run at more than one thread count.
     threads_of = {}
-    for (workload, threads) in rows:
+    for (workload, threads), _ in ops:
         threads_of.setdefault(workload, set()).add(threads)
     scaled = [w for w, ts in threads_of.items() if len(ts) > 1]
 
@@ -66,9 +77,9 @@ def main():
         bars = os.path.join(tmp, "bars.dat")
         with open(bars, "w") as f:
             f.write("workload " + " ".join(quote(f"{e} {versions[e]}") for e in engines) + "\n")
-            for key in rows:
-                values = [ops.get((key, e)) for e in engines]
-                f.write(quote(label(*key)) + " " + " ".join("NaN" if v is None else f"{v:.1f}" for v in values) + "\n")
+            for step, name in rows:
+                values = [by_step.get((step, e)) for e in engines]
+                f.write(quote(name) + " " + " ".join("NaN" if v is None else f"{v:.1f}" for v in values) + "\n")
         script = [
             f"set terminal {terminal % height}",
             f"set output {quote(out)}",

@@ -242,6 +242,7 @@ struct ThreadState {
 // One workload's outcome on one engine.
 struct Result {
   std::string engine;
+  int step = 0;  // the workload's position in --benchmarks (a workload may repeat)
   std::string workload;
   int threads = 1;
   long long ops = 0;
@@ -476,7 +477,7 @@ class Runner {
 };
 
 // --- the records an engine's process sends back to the parent, one per line:
-//   R <engine> <workload> <threads> <ops> <found> <seconds> <bytes> <p50> <p99> <p999> <db_before> <db_after>
+//   R <engine> <step> <workload> <threads> <ops> <found> <seconds> <bytes> <p50> <p99> <p999> <db_before> <db_after>
 //   E <engine> <version> <compression> <db_bytes> <written_bytes> <user_bytes> <peak_rss_kb>
 // (names and versions have no spaces).
 
@@ -491,10 +492,11 @@ void RunEngine(const Flags& f, const std::vector<Workload>& workloads, const std
   std::unique_ptr<bench::Engine> engine = bench::MakeEngine(name, config);
   const long long written0 = ProcWrittenBytes();
   Runner runner(f, *engine, config.dir);
-  for (const Workload& w : workloads) {
+  for (size_t i = 0; i < workloads.size(); i++) {
+    const Workload& w = workloads[i];
     Result r = runner.Run(w);
     if (w.name == "stats") continue;
-    std::fprintf(out, "R %s %s %d %lld %lld %.9f %.0f %.3f %.3f %.3f %lld %lld\n", r.engine.c_str(),
+    std::fprintf(out, "R %s %zu %s %d %lld %lld %.9f %.0f %.3f %.3f %.3f %lld %lld\n", r.engine.c_str(), i,
                  r.workload.c_str(), r.threads, r.ops, r.found, r.seconds, r.bytes, r.p50, r.p99, r.p999,
                  r.db_bytes_before, r.db_bytes_after);
     std::fflush(out);
@@ -539,9 +541,9 @@ bool RunEngineProcess(const Flags& f, const std::vector<Workload>& workloads, co
     char engine[64], a[256], b[256];
     if (line[0] == 'R') {
       Result r;
-      if (std::sscanf(line, "R %63s %255s %d %lld %lld %lf %lf %lf %lf %lf %lld %lld", engine, a, &r.threads, &r.ops,
-                      &r.found, &r.seconds, &r.bytes, &r.p50, &r.p99, &r.p999, &r.db_bytes_before,
-                      &r.db_bytes_after) == 12) {
+      if (std::sscanf(line, "R %63s %d %255s %d %lld %lld %lf %lf %lf %lf %lf %lld %lld", engine, &r.step, a,
+                      &r.threads, &r.ops, &r.found, &r.seconds, &r.bytes, &r.p50, &r.p99, &r.p999,
+                      &r.db_bytes_before, &r.db_bytes_after) == 13) {
         r.engine = engine;
         r.workload = a;
         results->push_back(r);
@@ -569,12 +571,12 @@ bool RunEngineProcess(const Flags& f, const std::vector<Workload>& workloads, co
   return true;
 }
 
-// Each result's throughput over the best other engine's on the same workload
-// and thread count; 0 when no other engine ran it.
+// Each result's throughput over the best other engine's at the same step of
+// the run; 0 when no other engine ran it.
 double RatioToBestOther(const Result& r, const std::vector<Result>& all) {
   double best = 0;
   for (const Result& o : all) {
-    if (o.engine != r.engine && o.workload == r.workload && o.threads == r.threads) {
+    if (o.engine != r.engine && o.step == r.step) {
       best = std::max(best, o.ops_per_sec());
     }
   }
@@ -655,10 +657,11 @@ bool WriteJson(const Flags& f, const std::vector<Result>& results, const std::ve
   for (size_t i = 0; i < results.size(); i++) {
     const Result& r = results[i];
     std::fprintf(out,
-                 "    {\"workload\": %s, \"threads\": %d, \"engine\": %s, \"ops\": %lld, \"seconds\": %.6f, "
+                 "    {\"step\": %d, \"workload\": %s, \"threads\": %d, \"engine\": %s, \"ops\": %lld, "
+                 "\"seconds\": %.6f, "
                  "\"ops_per_sec\": %.1f, \"mb_per_sec\": %.3f, \"p50_us\": %.3f, \"p99_us\": %.3f, "
                  "\"p999_us\": %.3f, ",
-                 JsonString(r.workload).c_str(), r.threads, JsonString(r.engine).c_str(), r.ops, r.seconds,
+                 r.step, JsonString(r.workload).c_str(), r.threads, JsonString(r.engine).c_str(), r.ops, r.seconds,
                  r.ops_per_sec(), r.mb_per_sec(), r.p50, r.p99, r.p999);
     if (r.found >= 0) std::fprintf(out, "\"found\": %lld, ", r.found);
     if (r.workload == "compact") {
@@ -692,16 +695,16 @@ void PrintTable(const Flags& f, const std::vector<Workload>& workloads, const st
   }
   std::printf("%-18s %-8s %12s %9s %9s %9s %9s %9s %8s\n", "workload", "engine", "ops/s", "MB/s", "p50 us", "p99 us",
               "p99.9 us", "found", "vs best");
-  std::vector<std::pair<std::string, int>> done;
-  for (const Workload& w : workloads) {
+  std::map<std::pair<std::string, int>, int> seen;  // a repeated workload is labelled "#2", ...
+  for (size_t i = 0; i < workloads.size(); i++) {
+    const Workload& w = workloads[i];
     if (w.name == "stats") continue;
-    std::pair<std::string, int> key(w.name, w.threads);
-    if (std::find(done.begin(), done.end(), key) != done.end()) continue;
-    done.push_back(key);
-    std::string label = w.name + (w.threads > 1 ? " x" + std::to_string(w.threads) : "");
+    const int n = ++seen[{w.name, w.threads}];
+    std::string label = w.name + (w.threads > 1 ? " x" + std::to_string(w.threads) : "") +
+                        (n > 1 ? " #" + std::to_string(n) : "");
     bool first = true;
     for (const Result& r : results) {
-      if (r.workload != w.name || r.threads != w.threads) continue;
+      if (r.step != static_cast<int>(i)) continue;
       if (w.name == "compact") {
         std::printf("%-18s %-8s %12s   took %.2f s; on disk %.1f -> %.1f MiB (%.2fx the compacted size)\n",
                     first ? label.c_str() : "", r.engine.c_str(), "-", r.seconds, r.db_bytes_before / 1048576.0,

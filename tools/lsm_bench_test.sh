@@ -17,6 +17,8 @@ trap 'rm -rf "$work"' EXIT
   --json="$work/run.json" | tee "$work/table.txt"
 
 grep -q '^fillsync x3' "$work/table.txt"
+grep -q '^readrandom #3' "$work/table.txt"
+grep -q 'took .* s; on disk' "$work/table.txt"
 python3 - "$work/run.json" <<'PY'
 import json, sys
 run = json.load(open(sys.argv[1]))
@@ -31,6 +33,9 @@ shape = [(r["workload"], r["threads"]) for r in per_engine["lsm"]]
 assert len(shape) == 17, shape  # the workloads above, less "stats"
 for e, rs in per_engine.items():
     assert [(r["workload"], r["threads"]) for r in rs] == shape, e
+    # Positions in --benchmarks, "stats" (step 13) left out: repeated
+    # workloads are told apart by their step.
+    assert [r["step"] for r in rs] == list(range(13)) + [14, 15, 16, 17], e
     for r in rs:
         if r["workload"] == "compact":
             continue
