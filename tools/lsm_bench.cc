@@ -434,8 +434,11 @@ class Runner {
     r.p99 = Percentile(lat, 99);
     r.p999 = Percentile(lat, 99.9);
     if (isatty(2)) std::fprintf(stderr, "\r%60s\r", "");
-    std::fprintf(stderr, "  [%s] %s%s: %.0f ops/s\n", e_.name(), name.c_str(),
-                 w.threads == f_.threads ? "" : (":" + std::to_string(w.threads)).c_str(), r.ops_per_sec());
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    std::fprintf(stderr, "  [%s] %s%s: %.0f ops/s (peak RSS so far %.1f MiB)\n", e_.name(), name.c_str(),
+                 w.threads == f_.threads ? "" : (":" + std::to_string(w.threads)).c_str(), r.ops_per_sec(),
+                 ru.ru_maxrss / 1024.0);
     return r;
   }
 

@@ -176,7 +176,7 @@ Status DB::Recover() {
   VersionEdit edit;
   SequenceNumber max_sequence = versions_->last_sequence();
   std::optional<SequenceNumber> last_replayed;  // of the batches replayed so far
-  std::shared_ptr<MemTable> mem = std::make_shared<MemTable>();
+  std::shared_ptr<MemTable> mem = NewMemTable();
   for (uint64_t number : logs) {
     s = ReplayLog(number, &mem, &edit, &max_sequence, &last_replayed);
     if (!s.ok()) return s;
@@ -200,7 +200,7 @@ Status DB::Recover() {
   s = versions_->LogAndApply(&edit, &lock);
   if (!s.ok()) return s;
   pending_outputs_.clear();
-  mem_ = std::make_shared<MemTable>();
+  mem_ = NewMemTable();
   std::unique_lock<std::mutex> l(mu_);
   DeleteObsoleteFiles(&l);
   return Status::OK();
@@ -252,7 +252,7 @@ Status DB::ReplayLog(uint64_t number, std::shared_ptr<MemTable>* mem, VersionEdi
       versions_->set_last_sequence(*max_sequence);
       s = WriteLevel0Table(mem->get(), edit, &lock);
       if (!s.ok()) return s;
-      *mem = std::make_shared<MemTable>();
+      *mem = NewMemTable();
     }
   }
   if (!reader.io_status().ok()) return reader.io_status();
@@ -592,7 +592,7 @@ Status DB::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock) {
       return s;
     }
     imm_ = std::move(mem_);
-    mem_ = std::make_shared<MemTable>();
+    mem_ = NewMemTable();
     force = false;
     MaybeScheduleFlush();
   }

@@ -21,7 +21,7 @@ int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
   return CompareInternalKeys(DecodeLengthPrefixed(a), DecodeLengthPrefixed(b));
 }
 
-MemTable::MemTable() : table_(KeyComparator(), &arena_) {}
+MemTable::MemTable(size_t arena_block_size) : arena_(arena_block_size), table_(KeyComparator(), &arena_) {}
 
 void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key,
                    std::string_view value) {

@@ -21,7 +21,8 @@ namespace lsm {
 
 class MemTable {
  public:
-  MemTable();
+  // arena_block_size: see Arena::BlockSizeFor.
+  explicit MemTable(size_t arena_block_size = Arena::kDefaultBlockSize);
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
 

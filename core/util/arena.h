@@ -2,10 +2,16 @@
 // when the arena dies. Not thread-safe: the memtable's single writer
 // allocates; readers only read memory already published through the
 // skiplist's release stores. MemoryUsage() may be read from any thread.
+//
+// Blocks of kHugeBlock bytes are aligned to it and advised as transparent
+// huge pages (Linux, where the system allows it): a large memtable's
+// skiplist search touches nodes spread over tens of megabytes, and with 4 KiB
+// pages nearly every step below the top levels also misses the TLB.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -13,7 +19,14 @@ namespace lsm {
 
 class Arena {
  public:
-  Arena() = default;
+  static constexpr size_t kDefaultBlockSize = 16 * 1024;
+  static constexpr size_t kHugeBlock = 2 * 1024 * 1024;
+
+  explicit Arena(size_t block_size = kDefaultBlockSize) : block_size_(block_size) {}
+  // The block size for an arena that will hold about budget bytes: a
+  // thirty-second of it (so the last block wastes little), a power of two
+  // between kDefaultBlockSize and kHugeBlock.
+  static size_t BlockSizeFor(size_t budget);
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
 
@@ -24,12 +37,16 @@ class Arena {
   size_t MemoryUsage() const { return usage_.load(std::memory_order_relaxed); }
 
  private:
-  static constexpr size_t kBlockSize = 16 * 1024;
   char* NewBlock(size_t n);
 
+  struct FreeDeleter {
+    void operator()(char* p) const { std::free(p); }
+  };
+
+  const size_t block_size_;
   char* ptr_ = nullptr;
   size_t remaining_ = 0;
-  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<std::unique_ptr<char, FreeDeleter>> blocks_;
   std::atomic<size_t> usage_{0};
 };
 
