@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <new>
 
 namespace lsm {
@@ -34,21 +35,42 @@ size_t Arena::BlockSizeFor(size_t budget) {
   return size;
 }
 
-char* Arena::NewBlock(size_t n) {
-  char* block = nullptr;
-  if (n == kHugeBlock) {
-    block = static_cast<char*>(std::aligned_alloc(kHugeBlock, n));
-#ifdef MADV_HUGEPAGE
-    // Advice only: without transparent huge pages the block is plain memory.
-    if (block != nullptr) madvise(block, n, MADV_HUGEPAGE);
-#endif
-  } else {
-    block = static_cast<char*>(std::malloc(n));
+Arena::~Arena() {
+  for (const Block& b : blocks_) {
+    if (b.mapped) {
+      munmap(b.data, b.size);
+    } else {
+      std::free(b.data);
+    }
   }
+}
+
+// kHugeBlock bytes aligned to kHugeBlock: map twice the size, unmap the
+// unaligned head and the tail.
+char* Arena::MapHugeBlock() {
+  void* raw = mmap(nullptr, 2 * kHugeBlock, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const uintptr_t start = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t aligned = (start + kHugeBlock - 1) & ~(uintptr_t{kHugeBlock} - 1);
+  if (aligned > start) munmap(raw, aligned - start);
+  const uintptr_t tail = aligned + kHugeBlock;
+  if (start + 2 * kHugeBlock > tail) munmap(reinterpret_cast<void*>(tail), start + 2 * kHugeBlock - tail);
+  char* block = reinterpret_cast<char*>(aligned);
+#ifdef MADV_HUGEPAGE
+  // Advice only: without transparent huge pages the block is plain memory.
+  madvise(block, kHugeBlock, MADV_HUGEPAGE);
+#endif
+  return block;
+}
+
+char* Arena::NewBlock(size_t n) {
+  blocks_.reserve(blocks_.size() + 1);  // may throw, so before the block exists
+  const bool mapped = n == kHugeBlock;
+  char* block = mapped ? MapHugeBlock() : static_cast<char*>(std::malloc(n));
   if (block == nullptr) throw std::bad_alloc();
-  blocks_.emplace_back(block);
+  blocks_.push_back(Block{block, n, mapped});
   usage_.fetch_add(n + sizeof(char*), std::memory_order_relaxed);
-  return blocks_.back().get();
+  return block;
 }
 
 }  // namespace lsm
