@@ -715,10 +715,11 @@ void PrintTable(const Flags& f, const std::vector<Workload>& workloads, const st
                     r.db_bytes_after > 0 ? static_cast<double>(r.db_bytes_before) / r.db_bytes_after : 0.0);
       } else {
         double ratio = RatioToBestOther(r, results);
+        char ratio_text[32] = "-";
+        if (ratio > 0) std::snprintf(ratio_text, sizeof(ratio_text), "%.2fx", ratio);
         std::printf("%-18s %-8s %12s %9.1f %9.2f %9.2f %9.2f %9s %8s\n", first ? label.c_str() : "",
                     r.engine.c_str(), Thousands(r.ops_per_sec()).c_str(), r.mb_per_sec(), r.p50, r.p99, r.p999,
-                    r.found >= 0 ? std::to_string(r.found).c_str() : "-",
-                    ratio > 0 ? (std::to_string(ratio).substr(0, 4) + "x").c_str() : "-");
+                    r.found >= 0 ? std::to_string(r.found).c_str() : "-", ratio_text);
       }
       first = false;
     }
