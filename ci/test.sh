@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, builds, and runs every
 # test suite (GoogleTest for the core, cmocka for the C ABI, the crash test,
-# the install test) through ctest, then again under the sanitizers, then the
-# fuzz targets. Exits non-zero if anything fails.
+# the install test, lsm_bench's smoke run against every engine) through
+# ctest, then again under the sanitizers, then the fuzz targets. Exits
+# non-zero if anything fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
