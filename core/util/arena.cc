@@ -64,7 +64,10 @@ char* Arena::MapHugeBlock() {
 }
 
 char* Arena::NewBlock(size_t n) {
-  blocks_.reserve(blocks_.size() + 1);  // may throw, so before the block exists
+  // Room for the record first (it may throw, and then no block may exist
+  // yet), growing geometrically: reserving one more each time would copy
+  // the whole list at every block.
+  if (blocks_.size() == blocks_.capacity()) blocks_.reserve(blocks_.empty() ? 8 : 2 * blocks_.size());
   const bool mapped = n == kHugeBlock;
   char* block = mapped ? MapHugeBlock() : static_cast<char*>(std::malloc(n));
   if (block == nullptr) throw std::bad_alloc();
