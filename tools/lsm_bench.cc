@@ -321,8 +321,10 @@ class Runner {
         e_.CompactAll();
         r.db_bytes_after = DirBytes(dir_);
       } else {
-        std::printf("[%s] statistics:\n%s\n", e_.name(), e_.Stats().c_str());
-        std::fflush(stdout);
+        // With --json=- stdout carries only the JSON.
+        FILE* out = f_.json == "-" ? stderr : stdout;
+        std::fprintf(out, "[%s] statistics:\n%s\n", e_.name(), e_.Stats().c_str());
+        std::fflush(out);
       }
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       return r;
