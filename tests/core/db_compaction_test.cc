@@ -1097,6 +1097,7 @@ TEST_F(DBCompactionTest, NoObsoleteTableFilesRemain) {
 TEST_F(DBCompactionTest, TablesHeldByAGetAreDeletedWhenItReturns) {
   Gate gate;
   GatedFS gfs(&gate);
+  test::CloseOnExit<DB> close_db(&db_);
   options_.fs = &gfs;
   options_.block_cache_size = 0;  // every Get reads the file
   options_.level0_compaction_trigger = 100;
@@ -1162,6 +1163,7 @@ TEST_F(DBCompactionTest, CompactRangeFollowsDataMovedDeeperMeanwhile) {
   // Reopen with a level-1 target A is over; hold background MANIFEST syncs.
   Gate gate;
   GatedFS gfs(&gate);
+  test::CloseOnExit<DB> close_db(&db_);
   options_.fs = &gfs;
   options_.max_bytes_for_level_base = 64 << 10;
   gate.Arm([](const std::string& op, const std::string& path) {

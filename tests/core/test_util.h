@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -56,6 +57,24 @@ class Watchdog {
   bool done_ = false;
   const std::string what_;
   std::thread thread_;  // last: starts once the members above exist
+};
+
+// Closes *db when it goes out of scope. Declare one right after a file
+// system that lives on the test's stack: the database's background threads
+// may use that file system (a flush, obsolete-file deletion) until the
+// database is closed, and this closes it first on every way out of the
+// test, failed asserts and skips included. (A template so that this header
+// needs only DB's declaration.)
+template <typename Db>
+class CloseOnExit {
+ public:
+  explicit CloseOnExit(std::unique_ptr<Db>* db) : db_(db) {}
+  ~CloseOnExit() { db_->reset(); }
+  CloseOnExit(const CloseOnExit&) = delete;
+  CloseOnExit& operator=(const CloseOnExit&) = delete;
+
+ private:
+  std::unique_ptr<Db>* db_;
 };
 
 }  // namespace test
