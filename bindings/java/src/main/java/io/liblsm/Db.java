@@ -1,0 +1,366 @@
+package io.liblsm;
+
+import io.liblsm.internal.lsm;
+import io.liblsm.internal.lsmConstants;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A liblsm database: a directory of files holding byte-string keys and
+ * values, ordered bytewise (unsigned). Open one with {@link #open(Path)};
+ * one process at a time may open a directory.
+ *
+ * <p>A Db is safe to share between threads. Failures throw
+ * {@link LsmException} with liblsm's status and message; a null argument
+ * throws NullPointerException naming the parameter; any use of a closed
+ * Db (or of an iterator or snapshot it handed out) throws
+ * IllegalStateException. {@link #close()} first closes the iterators and
+ * snapshots still open, so forgetting one never leaves native memory in
+ * use after the database is gone.
+ *
+ * <pre>{@code
+ * try (Db db = Db.open(Path.of("/tmp/my-db"))) {
+ *   db.put("k".getBytes(UTF_8), "v".getBytes(UTF_8));
+ *   byte[] v = db.get("k".getBytes(UTF_8));   // null if absent
+ * }
+ * }</pre>
+ */
+public final class Db extends NativeHandle {
+  private final long plainWrite;
+  private final long syncWrite;
+  private final Set<NativeHandle> children = ConcurrentHashMap.newKeySet();
+
+  private Db(long handle, long plainWrite, long syncWrite) {
+    super("Db", handle);
+    this.plainWrite = plainWrite;
+    this.syncWrite = syncWrite;
+  }
+
+  /** Opens (creating if missing) the database at path with default options. */
+  public static Db open(Path path) {
+    return open(path, new Options());
+  }
+
+  /** Opens the database at path. */
+  public static Db open(Path path, Options options) {
+    checkNotNull(path, "path");
+    checkNotNull(options, "options");
+    long[] out = new long[1];
+    Check.ok(lsm.options_create(out));
+    long opts = out[0];
+    long db;
+    try {
+      options.applyTo(opts);
+      Check.ok(lsm.open(path.toString(), opts, out));
+      db = out[0];
+    } finally {
+      lsm.options_destroy(opts);
+    }
+    // Two native write options serve every write: they are only read by
+    // the calls that use them, so threads can share them.
+    long plain = 0;
+    long sync = 0;
+    try {
+      Check.ok(lsm.write_options_create(out));
+      plain = out[0];
+      Check.ok(lsm.write_options_create(out));
+      sync = out[0];
+      Check.ok(lsm.write_options_set_sync(sync, 1));
+    } catch (RuntimeException e) {
+      lsm.write_options_destroy(plain);
+      lsm.write_options_destroy(sync);
+      lsm.close(db);
+      throw e;
+    }
+    return new Db(db, plain, sync);
+  }
+
+  /**
+   * Deletes the database at path (its files, then the directory if
+   * nothing else is left). Throws with {@link Status#BUSY} if it is open;
+   * a missing database is fine.
+   */
+  public static void destroy(Path path) {
+    checkNotNull(path, "path");
+    Check.ok(lsm.destroy(path.toString()));
+  }
+
+  private long writeOptions(WriteOptions wo) {
+    return wo != null && wo.sync() ? syncWrite : plainWrite;
+  }
+
+  /** Stores value under key, replacing any previous value. */
+  public void put(byte[] key, byte[] value) {
+    put(key, value, null);
+  }
+
+  /** Stores value under key; wo may be null for the defaults. */
+  public void put(byte[] key, byte[] value, WriteOptions wo) {
+    checkNotNull(key, "key");
+    checkNotNull(value, "value");
+    long h = acquire();
+    try {
+      Check.ok(lsm.put(h, writeOptions(wo), key, value));
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Stores the remaining bytes of value under the remaining bytes of key,
+   * read in place from direct buffers (no copy into Java arrays). Both
+   * buffers' positions move to their limits, as a read of them would.
+   */
+  public void put(ByteBuffer key, ByteBuffer value) {
+    put(key, value, null);
+  }
+
+  public void put(ByteBuffer key, ByteBuffer value, WriteOptions wo) {
+    checkDirect(key, "key");
+    checkDirect(value, "value");
+    long h = acquire();
+    try {
+      Check.ok(lsm.put_direct(h, writeOptions(wo), key, key.position(), key.remaining(), value,
+          value.position(), value.remaining()));
+    } finally {
+      release();
+    }
+    key.position(key.limit());
+    value.position(value.limit());
+  }
+
+  /** Removes key; removing a missing key is not an error. */
+  public void delete(byte[] key) {
+    delete(key, null);
+  }
+
+  public void delete(byte[] key, WriteOptions wo) {
+    checkNotNull(key, "key");
+    long h = acquire();
+    try {
+      Check.ok(lsm.delete(h, writeOptions(wo), key));
+    } finally {
+      release();
+    }
+  }
+
+  /** Applies every operation of batch atomically; the batch is not changed. */
+  public void write(WriteBatch batch) {
+    write(batch, null);
+  }
+
+  public void write(WriteBatch batch, WriteOptions wo) {
+    checkNotNull(batch, "batch");
+    long h = acquire();
+    try {
+      long b = batch.acquire();
+      try {
+        Check.ok(lsm.write(h, writeOptions(wo), b));
+      } finally {
+        batch.release();
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /** The value of key, or null if absent. */
+  public byte[] get(byte[] key) {
+    return get(null, key);
+  }
+
+  /** The value of key as ro reads it (ro may be null), or null if absent. */
+  public byte[] get(ReadOptions ro, byte[] key) {
+    checkNotNull(key, "key");
+    byte[][] out = new byte[1][];
+    long h = acquire();
+    try {
+      long r = ro == null ? 0 : ro.acquireForCall();
+      try {
+        int rc = lsm.get(h, r, key, out);
+        if (rc == lsmConstants.LSM_NOT_FOUND) {
+          return null;
+        }
+        Check.ok(rc);
+        return out[0];
+      } finally {
+        if (ro != null) {
+          ro.releaseForCall();
+        }
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Looks up the remaining bytes of key (a direct buffer) and copies the
+   * value into value (a direct buffer) from its position, as much as fits.
+   * Returns the value's full length, or -1 if absent: a length above the
+   * bytes copied means the value was cut short. key's position moves to its
+   * limit; value's position moves past the bytes copied.
+   */
+  public int get(ByteBuffer key, ByteBuffer value) {
+    return get(null, key, value);
+  }
+
+  public int get(ReadOptions ro, ByteBuffer key, ByteBuffer value) {
+    checkDirect(key, "key");
+    checkDirect(value, "value");
+    long[] size = new long[1];
+    long h = acquire();
+    try {
+      long r = ro == null ? 0 : ro.acquireForCall();
+      try {
+        int rc = lsm.get_direct(h, r, key, key.position(), key.remaining(), value,
+            value.position(), value.remaining(), size);
+        if (rc == lsmConstants.LSM_NOT_FOUND) {
+          return -1;
+        }
+        Check.ok(rc);
+      } finally {
+        if (ro != null) {
+          ro.releaseForCall();
+        }
+      }
+    } finally {
+      release();
+    }
+    key.position(key.limit());
+    value.position(value.position() + (int) Math.min(size[0], value.remaining()));
+    if (size[0] > Integer.MAX_VALUE) {
+      throw new LsmException(Status.INVALID, "value of " + size[0] + " bytes is too long for a ByteBuffer");
+    }
+    return (int) size[0];
+  }
+
+  /** A snapshot of the database as it is now; close it when done. */
+  public Snapshot snapshot() {
+    long h = acquire();
+    try {
+      long[] out = new long[1];
+      Check.ok(lsm.snapshot_create(h, out));
+      Snapshot s = new Snapshot(this, out[0]);
+      children.add(s);
+      return s;
+    } finally {
+      release();
+    }
+  }
+
+  /** An iterator over the latest state; close it when done. */
+  public LsmIterator newIterator() {
+    return newIterator(null);
+  }
+
+  /** An iterator as ro reads (snapshot, bounds; ro may be null); close it when done. */
+  public LsmIterator newIterator(ReadOptions ro) {
+    long h = acquire();
+    try {
+      long r = ro == null ? 0 : ro.acquireForCall();
+      try {
+        long[] out = new long[1];
+        Check.ok(lsm.iter_open(h, r, out));
+        LsmIterator it = new LsmIterator(this, out[0]);
+        children.add(it);
+        return it;
+      } finally {
+        if (ro != null) {
+          ro.releaseForCall();
+        }
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /** Writes the in-memory buffer to a table file and waits for it. */
+  public void flush() {
+    long h = acquire();
+    try {
+      Check.ok(lsm.flush(h));
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Compacts the keys in [begin, end] (inclusive; null for an open end, so
+   * (null, null) is everything) down to the deepest level holding them;
+   * waits until done.
+   */
+  public void compactRange(byte[] begin, byte[] end) {
+    long h = acquire();
+    try {
+      Check.ok(lsm.compact_range(h, begin, end));
+    } finally {
+      release();
+    }
+  }
+
+  /** Approximate bytes of table files used by keys in [begin, end); null for an open end. */
+  public long approximateSize(byte[] begin, byte[] end) {
+    long[] size = new long[1];
+    long h = acquire();
+    try {
+      Check.ok(lsm.approximate_size(h, begin, end, size));
+    } finally {
+      release();
+    }
+    return size[0];
+  }
+
+  /**
+   * A named property ("lsm.stats", "lsm.num-files-at-level0", "lsm.sequence",
+   * ... as listed in lsm.h), or null for an unknown name.
+   */
+  public String property(String name) {
+    checkNotNull(name, "name");
+    String[] out = new String[1];
+    long h = acquire();
+    try {
+      int rc = lsm.property(h, name, out);
+      if (rc == lsmConstants.LSM_NOT_FOUND) {
+        return null;
+      }
+      Check.ok(rc);
+      return out[0];
+    } finally {
+      release();
+    }
+  }
+
+  /** The version of the native library, e.g. "0.1.0". */
+  public static String version() {
+    return lsm.version();
+  }
+
+  void forget(NativeHandle child) {
+    children.remove(child);
+  }
+
+  @Override
+  void beforeFree() {
+    // No call on this Db is in flight and none can start, so no child can
+    // be added meanwhile.
+    for (NativeHandle child : children.toArray(new NativeHandle[0])) {
+      child.close();
+    }
+  }
+
+  @Override
+  void free(long handle) {
+    lsm.write_options_destroy(plainWrite);
+    lsm.write_options_destroy(syncWrite);
+    Check.ok(lsm.close(handle));
+  }
+
+  private static void checkDirect(ByteBuffer b, String name) {
+    checkNotNull(b, name);
+    if (!b.isDirect()) {
+      throw new IllegalArgumentException(name + " must be a direct ByteBuffer");
+    }
+  }
+}

@@ -1,0 +1,255 @@
+package io.liblsm;
+
+import io.liblsm.internal.lsm;
+import io.liblsm.internal.lsmConstants;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+
+/**
+ * A cursor over a database's keys in order, both ways, from
+ * {@link Db#newIterator(ReadOptions)}. It reads a consistent view (the
+ * moment it was opened, or its ReadOptions' snapshot) while writes,
+ * flushes and compactions go on. It starts unpositioned: seek first.
+ * Owns native resources: close it; closing the database closes it too.
+ * Use one from one thread at a time.
+ *
+ * <p>{@link #range(byte[], byte[])} and {@link #reverseRange(byte[], byte[])}
+ * walk a key range in a for-each loop, one native call per entry:
+ * <pre>{@code
+ * try (LsmIterator it = db.newIterator()) {
+ *   for (LsmIterator.Entry e : it.range(from, to)) {
+ *     use(e.key(), e.value());
+ *   }
+ * }
+ * }</pre>
+ */
+public final class LsmIterator extends NativeHandle {
+  /** A key and its value, both copies owned by the caller. */
+  public static final class Entry {
+    private final byte[] key;
+    private final byte[] value;
+
+    Entry(byte[] key, byte[] value) {
+      this.key = key;
+      this.value = value;
+    }
+
+    public byte[] key() {
+      return key;
+    }
+
+    public byte[] value() {
+      return value;
+    }
+  }
+
+  private final Db db;
+
+  LsmIterator(Db db, long handle) {
+    super("LsmIterator", handle);
+    this.db = db;
+  }
+
+  /** To the first key. */
+  public void seekToFirst() {
+    long h = acquire();
+    try {
+      Check.ok(lsm.iter_seek_first(h));
+    } finally {
+      release();
+    }
+  }
+
+  /** To the last key. */
+  public void seekToLast() {
+    long h = acquire();
+    try {
+      Check.ok(lsm.iter_seek_last(h));
+    } finally {
+      release();
+    }
+  }
+
+  /** To the first key at or after target. */
+  public void seek(byte[] target) {
+    checkNotNull(target, "target");
+    long h = acquire();
+    try {
+      Check.ok(lsm.iter_seek(h, target));
+    } finally {
+      release();
+    }
+  }
+
+  /** To the last key at or before target. */
+  public void seekForPrev(byte[] target) {
+    checkNotNull(target, "target");
+    long h = acquire();
+    try {
+      Check.ok(lsm.iter_seek_for_prev(h, target));
+    } finally {
+      release();
+    }
+  }
+
+  /** To the next key; throws IllegalStateException if not valid. */
+  public void next() {
+    long h = acquire();
+    try {
+      requireValid(h);
+      Check.ok(lsm.iter_next(h));
+    } finally {
+      release();
+    }
+  }
+
+  /** To the previous key; throws IllegalStateException if not valid. */
+  public void prev() {
+    long h = acquire();
+    try {
+      requireValid(h);
+      Check.ok(lsm.iter_prev(h));
+    } finally {
+      release();
+    }
+  }
+
+  /** True if positioned on an entry. */
+  public boolean isValid() {
+    long h = acquire();
+    try {
+      return lsm.iter_valid(h) == 1;
+    } finally {
+      release();
+    }
+  }
+
+  /** A copy of the current key; throws IllegalStateException if not valid. */
+  public byte[] key() {
+    long h = acquire();
+    try {
+      byte[] k = lsm.iter_key(h);
+      if (k == null) {
+        throw new IllegalStateException("iterator is not positioned on an entry");
+      }
+      return k;
+    } finally {
+      release();
+    }
+  }
+
+  /** A copy of the current value; throws IllegalStateException if not valid. */
+  public byte[] value() {
+    long h = acquire();
+    try {
+      byte[] v = lsm.iter_value(h);
+      if (v == null) {
+        throw new IllegalStateException("iterator is not positioned on an entry");
+      }
+      return v;
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * The entries with keys in [from, to), in ascending order; null for an
+   * open end. Each loop over the result seeks this iterator afresh and
+   * moves it; moving it by hand meanwhile changes what the loop sees.
+   */
+  public Iterable<Entry> range(byte[] from, byte[] to) {
+    return () -> new Walk(from, to, true);
+  }
+
+  /** The entries with keys in [from, to), in descending order; null for an open end. */
+  public Iterable<Entry> reverseRange(byte[] from, byte[] to) {
+    return () -> new Walk(from, to, false);
+  }
+
+  private void requireValid(long h) {
+    if (lsm.iter_valid(h) != 1) {
+      throw new IllegalStateException("iterator is not positioned on an entry");
+    }
+  }
+
+  /** One fused native step: the next (or previous) entry, or null at the end. */
+  private Entry step(boolean forward, byte[][] out) {
+    long h = acquire();
+    try {
+      int rc = forward ? lsm.iter_next_entry(h, out) : lsm.iter_prev_entry(h, out);
+      if (rc == lsmConstants.LSM_NOT_FOUND) {
+        return null;
+      }
+      Check.ok(rc);
+      return new Entry(out[0], out[1]);
+    } finally {
+      release();
+    }
+  }
+
+  private final class Walk implements Iterator<Entry> {
+    private final byte[] from;
+    private final byte[] to;
+    private final boolean forward;
+    private final byte[][] out = new byte[2][];
+    private Entry pending;
+    private boolean done;
+
+    Walk(byte[] from, byte[] to, boolean forward) {
+      this.from = from == null ? null : from.clone();
+      this.to = to == null ? null : to.clone();
+      this.forward = forward;
+      if (forward) {
+        if (from == null) {
+          seekToFirst();
+        } else {
+          seek(from);
+        }
+      } else if (to == null) {
+        seekToLast();
+      } else {
+        seekForPrev(to);
+      }
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (pending == null && !done) {
+        pending = step(forward, out);
+        // Backward from `to`, seekForPrev may land on `to` itself: excluded.
+        if (!forward && pending != null && to != null && Arrays.equals(pending.key(), to)) {
+          pending = step(forward, out);
+        }
+        if (pending != null && !inRange(pending.key())) {
+          pending = null;
+        }
+        done = pending == null;
+      }
+      return pending != null;
+    }
+
+    @Override
+    public Entry next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      Entry e = pending;
+      pending = null;
+      return e;
+    }
+
+    private boolean inRange(byte[] key) {
+      if (forward) {
+        return to == null || Arrays.compareUnsigned(key, to) < 0;
+      }
+      return from == null || Arrays.compareUnsigned(key, from) >= 0;
+    }
+  }
+
+  @Override
+  void free(long handle) {
+    lsm.iter_close(handle);
+    db.forget(this);
+  }
+}

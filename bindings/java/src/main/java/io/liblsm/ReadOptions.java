@@ -1,0 +1,127 @@
+package io.liblsm;
+
+import io.liblsm.internal.lsm;
+
+/**
+ * Settings for reads and iterators: a snapshot to read at, checksum
+ * verification, block caching and (for iterators) key bounds. Owns native
+ * memory: close it. Like lsm_read_options, use one from one thread at a
+ * time; closed, it throws IllegalStateException.
+ */
+public final class ReadOptions extends NativeHandle {
+  private Snapshot snapshot;
+
+  public ReadOptions() {
+    super("ReadOptions", create());
+  }
+
+  private static long create() {
+    long[] out = new long[1];
+    Check.ok(lsm.read_options_create(out));
+    return out[0];
+  }
+
+  /**
+   * Reads see the database as of {@code snap}; null for the latest state.
+   * The snapshot must stay open while these options are used (a read with
+   * a closed one throws IllegalStateException).
+   */
+  public ReadOptions snapshot(Snapshot snap) {
+    long h = acquire();
+    try {
+      if (snap == null) {
+        Check.ok(lsm.read_options_set_snapshot(h, 0));
+      } else {
+        long s = snap.acquire();
+        try {
+          Check.ok(lsm.read_options_set_snapshot(h, s));
+        } finally {
+          snap.release();
+        }
+      }
+      snapshot = snap;
+    } finally {
+      release();
+    }
+    return this;
+  }
+
+  public Snapshot snapshot() {
+    return snapshot;
+  }
+
+  /** Verify block checksums on every read (default true). */
+  public ReadOptions verifyChecksums(boolean on) {
+    long h = acquire();
+    try {
+      Check.ok(lsm.read_options_set_verify_checksums(h, on ? 1 : 0));
+    } finally {
+      release();
+    }
+    return this;
+  }
+
+  /** Keep blocks read in the block cache (default true); false suits bulk scans. */
+  public ReadOptions fillCache(boolean on) {
+    long h = acquire();
+    try {
+      Check.ok(lsm.read_options_set_fill_cache(h, on ? 1 : 0));
+    } finally {
+      release();
+    }
+    return this;
+  }
+
+  /** Iterators only: the smallest key shown (inclusive); null removes the bound. Copied. */
+  public ReadOptions lowerBound(byte[] key) {
+    long h = acquire();
+    try {
+      Check.ok(lsm.read_options_set_lower_bound(h, key));
+    } finally {
+      release();
+    }
+    return this;
+  }
+
+  /** Iterators only: keys shown are below this (exclusive); null removes the bound. Copied. */
+  public ReadOptions upperBound(byte[] key) {
+    long h = acquire();
+    try {
+      Check.ok(lsm.read_options_set_upper_bound(h, key));
+    } finally {
+      release();
+    }
+    return this;
+  }
+
+  /**
+   * Acquires these options and their snapshot for one call; returns the
+   * native handle. Pair with {@link #releaseForCall()}.
+   */
+  long acquireForCall() {
+    long h = acquire();
+    Snapshot s = snapshot;
+    if (s != null) {
+      try {
+        s.acquire();
+      } catch (IllegalStateException e) {
+        release();
+        throw new IllegalStateException("the ReadOptions' snapshot is closed", e);
+      }
+    }
+    return h;
+  }
+
+  void releaseForCall() {
+    Snapshot s = snapshot;
+    if (s != null) {
+      s.release();
+    }
+    release();
+  }
+
+  @Override
+  void free(long handle) {
+    lsm.read_options_destroy(handle);
+  }
+}

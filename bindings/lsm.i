@@ -1,0 +1,338 @@
+/*
+ * lsm.i: the one SWIG interface over capi/include/lsm.h, shared by every
+ * language binding. It wraps the C ABI as it is (status codes, opaque
+ * handles); each language's idiomatic layer (bindings/java/, bindings/go/)
+ * is written by hand on top of what SWIG generates from here.
+ *
+ * Layout: the common part (module, header, renames, what is not wrapped),
+ * then one section per language holding that language's typemaps. Names
+ * lose their "lsm_" prefix (lsm_put -> put); the constants keep theirs.
+ *
+ * How values cross, for every language:
+ *   - handles (lsm_db *, lsm_iter *, ...) are plain integers holding the
+ *     pointer; the idiomatic layer owns them and never lets one outlive
+ *     its object (a freed handle is never passed back in);
+ *   - byte strings are the language's byte arrays (pointer + length), never
+ *     its text strings: keys and values are binary;
+ *   - outputs (T **out, lsm_get's value, lsm_property's string, ...) come
+ *     back through a one-element array the caller passes in, since the
+ *     function's own result is the status code.
+ *
+ * Works with SWIG 4.1 (Debian 12) and later. On byte arrays: in SWIG 4.1,
+ * Java's (char *STRING, size_t LENGTH) typemaps give a byte[]; SWIG 4.3.0
+ * (CHANGES, 2024-06-13, #2609, marked a potential incompatibility) made
+ * them a Java String and moved byte[] (and Go's []byte) to new
+ * (const void *BYTES, size_t LENGTH) typemaps in cdata.i, which 4.1 lacks
+ * and which bring cdata()/memmove() wrappers along. So this file uses
+ * neither: it defines its own byte-array typemaps on lsm.h's parameter
+ * names, and the generated code is the same under both versions.
+ */
+%module lsm
+
+%{
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lsm.h"
+%}
+
+
+/* Strip the prefix from functions: the module or package already says lsm. */
+%rename("%(strip:[lsm_])s", %$isfunction) "";
+
+/* lsm_free is for memory the typemaps below already free; a binding never
+ * holds liblsm-allocated memory itself. */
+%ignore lsm_free;
+
+/* lsm.h marks its functions with GCC's visibility attribute, which SWIG's
+ * parser does not know; to SWIG it means nothing. */
+#define __attribute__(x)
+
+/* ================================================================ Java */
+#ifdef SWIGJAVA
+
+/* Constants are compile-time constants of the generated class, so the
+ * idiomatic layer can switch on status codes. */
+%javaconst(1);
+
+/* The JNI class loads the native library (from the jar, or the library
+ * path) before its first native call, whichever class makes it. */
+%pragma(java) jniclasscode=%{
+  static {
+    NativeLoader.load();
+  }
+%}
+
+/* -------------------------------------------------------------- handles
+ * A handle is a Java long holding the pointer (0 is NULL); T ** outputs
+ * are a long[] of at least one element. */
+%define LSM_JAVA_HANDLE(T)
+%typemap(jni) T *, const T * "jlong"
+%typemap(jtype) T *, const T * "long"
+%typemap(jstype) T *, const T * "long"
+%typemap(javain) T *, const T * "$javainput"
+%typemap(in) T *, const T * %{ $1 = ($1_ltype)(intptr_t)$input; %}
+
+%typemap(jni) T ** "jlongArray"
+%typemap(jtype) T ** "long[]"
+%typemap(jstype) T ** "long[]"
+%typemap(javain) T ** "$javainput"
+%typemap(in) T ** (T *handle = NULL) {
+  if (!lsmj_check_out(jenv, $input)) return $null;
+  $1 = &handle;
+}
+%typemap(argout) T ** {
+  jlong out_value = (jlong)(intptr_t)handle$argnum;
+  (*jenv)->SetLongArrayRegion(jenv, $input, 0, 1, &out_value);
+}
+%enddef
+
+%{
+/* An output array must exist and hold at least one element. */
+static int lsmj_check_out(JNIEnv *jenv, jarray out) {
+  if (out == NULL) {
+    SWIG_JavaThrowException(jenv, SWIG_JavaNullPointerException, "output array is null");
+    return 0;
+  }
+  if ((*jenv)->GetArrayLength(jenv, out) < 1) {
+    SWIG_JavaThrowException(jenv, SWIG_JavaIllegalArgumentException, "output array is empty");
+    return 0;
+  }
+  return 1;
+}
+
+/* Bytes of a Java byte[] in C memory for the length of one call: short
+ * arrays (keys, most values) are copied to the stack, longer ones to the
+ * heap. GetByteArrayRegion is one copy with no pinning, so the garbage
+ * collector is never held up by a call that blocks (a sync write). */
+enum { LSMJ_STACK_BYTES = 512 };
+typedef struct {
+  char *data; /* NULL for a null array */
+  size_t len;
+  char *heap;
+  char stack[LSMJ_STACK_BYTES];
+} lsmj_bytes;
+
+static int lsmj_bytes_get(JNIEnv *jenv, jbyteArray array, lsmj_bytes *b) {
+  b->data = NULL;
+  b->len = 0;
+  b->heap = NULL;
+  if (array == NULL) return 1;
+  b->len = (size_t)(*jenv)->GetArrayLength(jenv, array);
+  if (b->len <= LSMJ_STACK_BYTES) {
+    b->data = b->stack;
+  } else {
+    b->heap = (char *)malloc(b->len);
+    if (b->heap == NULL) {
+      SWIG_JavaThrowException(jenv, SWIG_JavaOutOfMemoryError, "liblsm: no memory to copy a byte[]");
+      return 0;
+    }
+    b->data = b->heap;
+  }
+  (*jenv)->GetByteArrayRegion(jenv, array, 0, (jsize)b->len, (jbyte *)b->data);
+  return 1;
+}
+
+/* A new Java byte[] holding a copy of len bytes at p; NULL (with an
+ * OutOfMemoryError pending) if it cannot be allocated. */
+static jbyteArray lsmj_new_bytes(JNIEnv *jenv, const void *p, size_t len) {
+  if (len > 0x7fffffff) {
+    SWIG_JavaThrowException(jenv, SWIG_JavaOutOfMemoryError, "liblsm: value too large for a Java byte[]");
+    return NULL;
+  }
+  jbyteArray a = (*jenv)->NewByteArray(jenv, (jsize)len);
+  if (a != NULL && len > 0) (*jenv)->SetByteArrayRegion(jenv, a, 0, (jsize)len, (const jbyte *)p);
+  return a;
+}
+
+/* Stores v in out[i] (an Object[] checked by lsmj_check_out) and drops the
+ * local reference, so a loop of calls does not pile them up. */
+static void lsmj_store(JNIEnv *jenv, jobjectArray out, jsize i, jobject v) {
+  (*jenv)->SetObjectArrayElement(jenv, out, i, v);
+  (*jenv)->DeleteLocalRef(jenv, v);
+}
+%}
+
+LSM_JAVA_HANDLE(lsm_db)
+LSM_JAVA_HANDLE(lsm_options)
+LSM_JAVA_HANDLE(lsm_read_options)
+LSM_JAVA_HANDLE(lsm_write_options)
+LSM_JAVA_HANDLE(lsm_batch)
+LSM_JAVA_HANDLE(lsm_iter)
+LSM_JAVA_HANDLE(lsm_snapshot)
+
+/* ---------------------------------------------------------- byte arrays
+ * (pointer, length) parameters of lsm.h as one byte[]; null is (NULL, 0),
+ * which lsm.h reads as "no bound" / "open end" where that means something
+ * and rejects as LSM_INVALID nowhere else (a zero length is valid).
+ * (Not SWIG's STRING/LENGTH or BYTES/LENGTH typemaps: see the top of the
+ * file.) */
+%typemap(jni) (const void *bytes, size_t bytes_len) "jbyteArray"
+%typemap(jtype) (const void *bytes, size_t bytes_len) "byte[]"
+%typemap(jstype) (const void *bytes, size_t bytes_len) "byte[]"
+%typemap(javain) (const void *bytes, size_t bytes_len) "$javainput"
+%typemap(in) (const void *bytes, size_t bytes_len) (lsmj_bytes copy) {
+  if (!lsmj_bytes_get(jenv, $input, &copy)) return $null;
+  $1 = copy.data;
+  $2 = copy.len;
+}
+%typemap(freearg) (const void *bytes, size_t bytes_len) %{ free(copy$argnum.heap); %}
+%apply (const void *bytes, size_t bytes_len) {
+  (const void *key, size_t klen), (const void *val, size_t vlen), (const void *target, size_t len),
+  (const void *key, size_t len),
+  (const void *begin, size_t blen), (const void *end, size_t elen)
+};
+
+/* ------------------------------------------------------------- outputs */
+
+/* lsm_get: the value comes back in out[0] as a new byte[] (set only on
+ * LSM_OK); liblsm's copy is freed here. */
+%typemap(jni) (void **val, size_t *vlen) "jobjectArray"
+%typemap(jtype) (void **val, size_t *vlen) "byte[][]"
+%typemap(jstype) (void **val, size_t *vlen) "byte[][]"
+%typemap(javain) (void **val, size_t *vlen) "$javainput"
+%typemap(in) (void **val, size_t *vlen) (void *value = NULL, size_t value_len = 0) {
+  if (!lsmj_check_out(jenv, $input)) return $null;
+  $1 = &value;
+  $2 = &value_len;
+}
+%typemap(argout) (void **val, size_t *vlen) {
+  if (result == LSM_OK) {
+    jbyteArray a = lsmj_new_bytes(jenv, value$argnum, value_len$argnum);
+    lsm_free(value$argnum);
+    if (a == NULL) return $null;
+    lsmj_store(jenv, $input, 0, a);
+  }
+}
+
+/* lsm_property: the string comes back in out[0] (set only on LSM_OK). */
+%typemap(jni) char **out "jobjectArray"
+%typemap(jtype) char **out "String[]"
+%typemap(jstype) char **out "String[]"
+%typemap(javain) char **out "$javainput"
+%typemap(in) char **out (char *text = NULL) {
+  if (!lsmj_check_out(jenv, $input)) return $null;
+  $1 = &text;
+}
+%typemap(argout) char **out {
+  if (result == LSM_OK) {
+    jstring s = (*jenv)->NewStringUTF(jenv, text$argnum);
+    lsm_free(text$argnum);
+    if (s == NULL) return $null;
+    lsmj_store(jenv, $input, 0, s);
+  }
+}
+
+/* lsm_approximate_size: the byte count comes back in out[0]. */
+%typemap(jni) uint64_t *size "jlongArray"
+%typemap(jtype) uint64_t *size "long[]"
+%typemap(jstype) uint64_t *size "long[]"
+%typemap(javain) uint64_t *size "$javainput"
+%typemap(in) uint64_t *size (uint64_t bytes = 0) {
+  if (!lsmj_check_out(jenv, $input)) return $null;
+  $1 = &bytes;
+}
+%typemap(argout) uint64_t *size {
+  jlong out_value = (jlong)bytes$argnum;
+  (*jenv)->SetLongArrayRegion(jenv, $input, 0, 1, &out_value);
+}
+
+/* lsm_iter_key / lsm_iter_value: the borrowed bytes copied into a new
+ * byte[]; null when the iterator is not valid. */
+%typemap(jni) const void *iter_bytes "jbyteArray"
+%typemap(jtype) const void *iter_bytes "byte[]"
+%typemap(jstype) const void *iter_bytes "byte[]"
+%typemap(javaout) const void *iter_bytes { return $jnicall; }
+%typemap(in, numinputs=0) size_t *len (size_t n = 0) %{ $1 = &n; %}
+%typemap(out) const void *iter_bytes %{ $result = NULL; %}
+%typemap(argout) size_t *len {
+  if (result != NULL) {
+    $result = lsmj_new_bytes(jenv, result, n$argnum);
+  }
+}
+%apply const void *iter_bytes { const void *lsm_iter_key, const void *lsm_iter_value };
+
+/* lsm_iter_next_entry / lsm_iter_prev_entry, the fused step: one JNI call
+ * per entry, the key in out[0] and the value in out[1] (set only on
+ * LSM_OK). */
+%typemap(jni) (const void **key, size_t *klen, const void **val, size_t *vlen) "jobjectArray"
+%typemap(jtype) (const void **key, size_t *klen, const void **val, size_t *vlen) "byte[][]"
+%typemap(jstype) (const void **key, size_t *klen, const void **val, size_t *vlen) "byte[][]"
+%typemap(javain) (const void **key, size_t *klen, const void **val, size_t *vlen) "$javainput"
+%typemap(in) (const void **key, size_t *klen, const void **val, size_t *vlen)
+    (const void *k = NULL, size_t kn = 0, const void *v = NULL, size_t vn = 0) {
+  if ($input == NULL || (*jenv)->GetArrayLength(jenv, $input) < 2) {
+    SWIG_JavaThrowException(jenv, SWIG_JavaIllegalArgumentException, "entry array needs 2 elements");
+    return $null;
+  }
+  $1 = ($1_ltype)&k;
+  $2 = &kn;
+  $3 = ($3_ltype)&v;
+  $4 = &vn;
+}
+%typemap(argout) (const void **key, size_t *klen, const void **val, size_t *vlen) {
+  if (result == LSM_OK) {
+    jbyteArray ka = lsmj_new_bytes(jenv, k$argnum, kn$argnum);
+    if (ka == NULL) return $null;
+    jbyteArray va = lsmj_new_bytes(jenv, v$argnum, vn$argnum);
+    if (va == NULL) return $null;
+    lsmj_store(jenv, $input, 0, ka);
+    lsmj_store(jenv, $input, 1, va);
+  }
+}
+
+/* lsm_get_into is reached through get_direct below (into a direct
+ * ByteBuffer); into a byte[] it would save nothing over lsm_get, since JNI
+ * copies either way. */
+%ignore lsm_get_into;
+
+/* ----------------------------------------------- direct ByteBuffers
+ * Zero-copy variants of put and get for callers holding direct
+ * ByteBuffers: the native code reads and writes the buffers' memory in
+ * place. The idiomatic layer passes each buffer with its position and
+ * remaining bytes (reading those from JNI would cost a call back into Java
+ * each) and checks that the buffers are direct. */
+%typemap(jni) const void *DIRECT, void *DIRECT "jobject"
+%typemap(jtype) const void *DIRECT, void *DIRECT "java.nio.ByteBuffer"
+%typemap(jstype) const void *DIRECT, void *DIRECT "java.nio.ByteBuffer"
+%typemap(javain) const void *DIRECT, void *DIRECT "$javainput"
+%typemap(in) const void *DIRECT, void *DIRECT {
+  $1 = $input == NULL ? NULL : (*jenv)->GetDirectBufferAddress(jenv, $input);
+  if ($input != NULL && $1 == NULL) {
+    SWIG_JavaThrowException(jenv, SWIG_JavaIllegalArgumentException, "ByteBuffer is not direct");
+    return $null;
+  }
+}
+%apply const void *DIRECT { const void *dkey, const void *dval };
+%apply void *DIRECT { void *dbuf };
+
+%inline %{
+/* lsm_put of [dkey + koff, + klen) and [dval + voff, + vlen). */
+int put_direct(lsm_db *db, const lsm_write_options *wopts, const void *dkey, int koff,
+               int klen, const void *dval, int voff, int vlen) {
+  if (dkey == NULL || dval == NULL || koff < 0 || klen < 0 || voff < 0 || vlen < 0) {
+    return LSM_INVALID; /* the idiomatic layer never passes these */
+  }
+  return lsm_put(db, wopts, (const char *)dkey + koff, (size_t)klen, (const char *)dval + voff,
+                 (size_t)vlen);
+}
+
+/* lsm_get_into with the key at [dkey + koff, + klen) and the value copied
+ * to [dbuf + voff, + cap); size[0] receives the value's full length. */
+int get_direct(lsm_db *db, const lsm_read_options *ropts, const void *dkey, int koff,
+               int klen, void *dbuf, int voff, int cap, uint64_t *size) {
+  size_t vlen = 0;
+  int rc;
+  if (dkey == NULL || dbuf == NULL || koff < 0 || klen < 0 || voff < 0 || cap < 0) {
+    return LSM_INVALID; /* the idiomatic layer never passes these */
+  }
+  rc = lsm_get_into(db, ropts, (const char *)dkey + koff, (size_t)klen, (char *)dbuf + voff,
+                    (size_t)cap, &vlen);
+  if (rc == LSM_OK) *size = vlen;
+  return rc;
+}
+%}
+
+#endif /* SWIGJAVA */
+
+%include "lsm.h"
