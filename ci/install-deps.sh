@@ -4,6 +4,8 @@
 #   ci/install-deps.sh            build + test dependencies
 #   ci/install-deps.sh bench      build dependencies and the benchmark's peers
 #   ci/install-deps.sh fuzz       build dependencies and clang (ci/fuzz.sh)
+#   ci/install-deps.sh java       build dependencies and the Java binding's
+#                                 (SWIG, a JDK, Maven; bindings/java)
 set -euo pipefail
 
 packages=(g++ make cmake pkg-config liblz4-dev libxxhash-dev)
@@ -13,10 +15,15 @@ fuzz_packages=(clang libclang-rt-14-dev llvm)
 # tools/lsm_bench runs LevelDB and RocksDB beside liblsm; bench_chart.py
 # draws its results with gnuplot. The tests run it as a smoke test.
 bench_packages=(libleveldb-dev librocksdb-dev python3 gnuplot-nox)
+# bindings/java: SWIG generates the JNI glue, Maven builds and tests the jar
+# (fetching its plugins and JUnit from Maven Central).
+java_packages=(swig default-jdk-headless maven)
 case "${1:-test}" in
   bench) packages+=("${bench_packages[@]}") ;;
   fuzz) packages+=("${fuzz_packages[@]}") ;;
-  *) packages+=(libgtest-dev libcmocka-dev "${fuzz_packages[@]}" "${bench_packages[@]}") ;;
+  java) packages+=("${java_packages[@]}") ;;
+  *) packages+=(libgtest-dev libcmocka-dev "${fuzz_packages[@]}" "${bench_packages[@]}"
+                "${java_packages[@]}") ;;
 esac
 
 missing=()

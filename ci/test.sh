@@ -2,8 +2,9 @@
 # The README's test command: installs what is missing, builds, and runs every
 # test suite (GoogleTest for the core, cmocka for the C ABI, the crash test,
 # the install test, lsm_bench's smoke run against every engine) through
-# ctest, then again under the sanitizers, then the fuzz targets. Exits
-# non-zero if anything fails.
+# ctest, then the Java binding's JUnit suite through Maven, then the C/C++
+# suites again under the sanitizers, then the fuzz targets. Exits non-zero
+# if anything fails.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -12,6 +13,11 @@ jobs=$(nproc 2>/dev/null || echo 2)
 ci/install-deps.sh test
 ci/build.sh build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLSM_BUILD_TESTS=ON
 ctest --test-dir build/test --output-on-failure -j "$jobs"
+
+# The Java binding: mvn package builds the native library (warnings as
+# errors), runs the JUnit 5 suite (Surefire prints its summary) and makes
+# the jar.
+(cd bindings/java && mvn -B -ntp -Dlsm.werror=ON -Dlsm.jobs="$jobs" package)
 
 # AddressSanitizer + UndefinedBehaviorSanitizer over every suite, in a clang
 # tree (-O1, asserts on) that also builds the libFuzzer targets, which then

@@ -200,7 +200,8 @@ public final class Db extends NativeHandle {
    * value into value (a direct buffer) from its position, as much as fits.
    * Returns the value's full length, or -1 if absent: a length above the
    * bytes copied means the value was cut short. key's position moves to its
-   * limit; value's position moves past the bytes copied.
+   * limit; value's position moves past the bytes copied. A read-only value
+   * buffer throws {@link java.nio.ReadOnlyBufferException}.
    */
   public int get(ByteBuffer key, ByteBuffer value) {
     return get(null, key, value);
@@ -209,6 +210,11 @@ public final class Db extends NativeHandle {
   public int get(ReadOptions ro, ByteBuffer key, ByteBuffer value) {
     checkDirect(key, "key");
     checkDirect(value, "value");
+    // The native copy writes the buffer's memory directly, past Java's
+    // read-only check (and a read-only mapped file would crash the JVM).
+    if (value.isReadOnly()) {
+      throw new java.nio.ReadOnlyBufferException();
+    }
     long[] size = new long[1];
     long h = acquire();
     try {
@@ -217,6 +223,7 @@ public final class Db extends NativeHandle {
         int rc = lsm.get_direct(h, r, key, key.position(), key.remaining(), value,
             value.position(), value.remaining(), size);
         if (rc == lsmConstants.LSM_NOT_FOUND) {
+          key.position(key.limit());
           return -1;
         }
         Check.ok(rc);
@@ -352,9 +359,11 @@ public final class Db extends NativeHandle {
 
   @Override
   void free(long handle) {
+    // Close first: if it failed, the write options must still be there for
+    // a later close() to free.
+    Check.ok(lsm.close(handle));
     lsm.write_options_destroy(plainWrite);
     lsm.write_options_destroy(syncWrite);
-    Check.ok(lsm.close(handle));
   }
 
   private static void checkDirect(ByteBuffer b, String name) {

@@ -1,0 +1,106 @@
+package io.liblsm;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * The Java side of the bindings' benchmark: the workload of
+ * tools/lsm_abi_bench.c (read its header; the two must match), run through
+ * this binding, so that the cost per operation compares with the C ABI's.
+ * A smaller warm-up pass runs first so that the JIT has compiled the paths
+ * being measured. Not a JUnit test: ci/bench-bindings.sh runs it as
+ *   java -cp target/liblsm-0.1.0.jar:target/test-classes io.liblsm.BindingBench
+ *        [--num=N] [--value_size=N] [--db=DIR]
+ * Output: the same "step ..." lines as lsm_abi_bench.
+ */
+public final class BindingBench {
+  private BindingBench() {}
+
+  private static void makeKey(long i, byte[] key) {
+    for (int d = 15; d >= 0; d--) {
+      key[d] = (byte) ('0' + i % 10);
+      i /= 10;
+    }
+  }
+
+  private static void makeValue(long i, byte[] value) {
+    for (int j = 0; j < value.length; j++) {
+      value[j] = (byte) ('a' + (i + j) % 26);
+    }
+  }
+
+  private static void report(boolean print, String step, long ops, long nanos) {
+    if (print) {
+      System.out.printf(Locale.ROOT, "step %s ops %d seconds %.3f ns_per_op %.1f%n", step, ops,
+          nanos / 1e9, (double) nanos / ops);
+    }
+  }
+
+  static void run(Path dir, long num, int valueSize, boolean print) {
+    Db.destroy(dir);
+    Options options = new Options().writeBufferSize(64L << 20).blockCacheSize(32L << 20);
+    try (Db db = Db.open(dir, options)) {
+      byte[] key = new byte[16];
+      byte[] value = new byte[valueSize];
+      long t = System.nanoTime();
+      for (long i = 0; i < num; i++) {
+        long k = i * 1000003L % num;
+        makeKey(k, key);
+        makeValue(k, value);
+        db.put(key, value);
+      }
+      report(print, "put", num, System.nanoTime() - t);
+
+      long found = 0;
+      t = System.nanoTime();
+      for (long i = 0; i < num; i++) {
+        makeKey(i * 7919L % num, key);
+        byte[] v = db.get(key);
+        if (v != null && v.length == valueSize) {
+          found++;
+        }
+      }
+      report(print, "get", num, System.nanoTime() - t);
+      if (found != num) {
+        throw new IllegalStateException("get found " + found + " of " + num);
+      }
+
+      long seen = 0;
+      try (LsmIterator it = db.newIterator()) {
+        t = System.nanoTime();
+        for (LsmIterator.Entry e : it.range(null, null)) {
+          seen += e.key().length == 16 ? 1 : 0;
+        }
+        report(print, "iterate", seen, System.nanoTime() - t);
+      }
+      if (seen != num) {
+        throw new IllegalStateException("iterate saw " + seen + " of " + num);
+      }
+    }
+    Db.destroy(dir);
+  }
+
+  public static void main(String[] args) {
+    long num = 1_000_000;
+    int valueSize = 100;
+    Path dir = Path.of("/tmp/lsm_binding_bench");
+    for (String a : args) {
+      if (a.startsWith("--num=")) {
+        num = Long.parseLong(a.substring(6));
+      } else if (a.startsWith("--value_size=")) {
+        valueSize = Integer.parseInt(a.substring(13));
+      } else if (a.startsWith("--db=")) {
+        dir = Path.of(a.substring(5));
+      } else {
+        System.err.println("usage: BindingBench [--num=N] [--value_size=N] [--db=DIR]");
+        System.exit(2);
+      }
+    }
+    if (num <= 0 || num % 1000003 == 0 || num % 7919 == 0) {
+      System.err.println("BindingBench: --num must be positive and not a multiple of 1000003 or 7919");
+      System.exit(2);
+    }
+    run(dir, Math.min(num, 200_000), valueSize, false);  // JIT warm-up
+    run(dir, num, valueSize, true);
+  }
+}
