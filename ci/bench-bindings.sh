@@ -20,7 +20,9 @@ done
 
 ci/install-deps.sh java
 ci/build.sh build/release -DCMAKE_BUILD_TYPE=Release -DLSM_BUILD_TESTS=OFF >/dev/null
-(cd bindings/java && mvn -B -q -ntp -DskipTests package)
+mkdir -p build
+(cd bindings/java && mvn -B -q -ntp -DskipTests package) >build/bench-bindings-mvn.log 2>&1 ||
+  { cat build/bench-bindings-mvn.log; exit 1; }
 jar=$(ls bindings/java/target/liblsm-*.jar)
 db=$(mktemp -d "${TMPDIR:-/tmp}/lsm_bindings_bench.XXXXXX")
 trap 'rm -rf "$db"' EXIT
@@ -36,7 +38,7 @@ import statistics, sys
 costs = {}
 for line in open(sys.argv[1]):
     f = line.split()
-    costs.setdefault((f[0], f[2]), []).append(float(f[10]))
+    costs.setdefault((f[0], f[2]), []).append(float(f[8]))  # c|java step NAME ops N seconds S ns_per_op X
 print(f"\nmedian ns/op over {sys.argv[3]} rounds, {sys.argv[2]} keys")
 print(f"{'step':<8} {'C ABI':>9} {'Java':>9} {'Java/C':>7}")
 for step in ("put", "get", "iterate"):
