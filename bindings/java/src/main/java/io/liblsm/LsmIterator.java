@@ -5,6 +5,8 @@ import io.liblsm.internal.lsmConstants;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.function.LongFunction;
+import java.util.function.LongToIntFunction;
 
 /**
  * A cursor over a database's keys in order, both ways, from
@@ -53,63 +55,41 @@ public final class LsmIterator extends NativeHandle {
 
   /** To the first key. */
   public void seekToFirst() {
-    long h = acquire();
-    try {
-      Check.ok(lsm.iter_seek_first(h));
-    } finally {
-      release();
-    }
+    call(lsm::iter_seek_first);
   }
 
   /** To the last key. */
   public void seekToLast() {
-    long h = acquire();
-    try {
-      Check.ok(lsm.iter_seek_last(h));
-    } finally {
-      release();
-    }
+    call(lsm::iter_seek_last);
   }
 
   /** To the first key at or after target. */
   public void seek(byte[] target) {
     checkNotNull(target, "target");
-    long h = acquire();
-    try {
-      Check.ok(lsm.iter_seek(h, target));
-    } finally {
-      release();
-    }
+    call(h -> lsm.iter_seek(h, target));
   }
 
   /** To the last key at or before target. */
   public void seekForPrev(byte[] target) {
     checkNotNull(target, "target");
-    long h = acquire();
-    try {
-      Check.ok(lsm.iter_seek_for_prev(h, target));
-    } finally {
-      release();
-    }
+    call(h -> lsm.iter_seek_for_prev(h, target));
   }
 
   /** To the next key; throws IllegalStateException if not valid. */
   public void next() {
-    long h = acquire();
-    try {
-      requireValid(h);
-      Check.ok(lsm.iter_next(h));
-    } finally {
-      release();
-    }
+    move(lsm::iter_next);
   }
 
   /** To the previous key; throws IllegalStateException if not valid. */
   public void prev() {
+    move(lsm::iter_prev);
+  }
+
+  private void move(LongToIntFunction step) {
     long h = acquire();
     try {
       requireValid(h);
-      Check.ok(lsm.iter_prev(h));
+      Check.ok(step.applyAsInt(h));
     } finally {
       release();
     }
@@ -127,27 +107,22 @@ public final class LsmIterator extends NativeHandle {
 
   /** A copy of the current key; throws IllegalStateException if not valid. */
   public byte[] key() {
-    long h = acquire();
-    try {
-      byte[] k = lsm.iter_key(h);
-      if (k == null) {
-        throw new IllegalStateException("iterator is not positioned on an entry");
-      }
-      return k;
-    } finally {
-      release();
-    }
+    return current(lsm::iter_key);
   }
 
   /** A copy of the current value; throws IllegalStateException if not valid. */
   public byte[] value() {
+    return current(lsm::iter_value);
+  }
+
+  private byte[] current(LongFunction<byte[]> read) {
     long h = acquire();
     try {
-      byte[] v = lsm.iter_value(h);
-      if (v == null) {
+      byte[] bytes = read.apply(h);
+      if (bytes == null) {
         throw new IllegalStateException("iterator is not positioned on an entry");
       }
-      return v;
+      return bytes;
     } finally {
       release();
     }

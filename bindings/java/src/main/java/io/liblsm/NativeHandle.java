@@ -2,6 +2,7 @@ package io.liblsm;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongToIntFunction;
 
 /**
  * A Java object owning one native handle, such that no use of the handle
@@ -40,6 +41,19 @@ abstract class NativeHandle implements AutoCloseable {
 
   final void release() {
     state.getAndDecrement();
+  }
+
+  /**
+   * Runs one native call on the handle, guarded as above, and throws
+   * LsmException unless it returns LSM_OK.
+   */
+  final void call(LongToIntFunction nativeCall) {
+    long h = acquire();
+    try {
+      Check.ok(nativeCall.applyAsInt(h));
+    } finally {
+      release();
+    }
   }
 
   /** True once close() has begun. */

@@ -52,45 +52,25 @@ public final class ReadOptions extends NativeHandle {
 
   /** Verify block checksums on every read (default true). */
   public ReadOptions verifyChecksums(boolean on) {
-    long h = acquire();
-    try {
-      Check.ok(lsm.read_options_set_verify_checksums(h, on ? 1 : 0));
-    } finally {
-      release();
-    }
+    call(h -> lsm.read_options_set_verify_checksums(h, on ? 1 : 0));
     return this;
   }
 
   /** Keep blocks read in the block cache (default true); false suits bulk scans. */
   public ReadOptions fillCache(boolean on) {
-    long h = acquire();
-    try {
-      Check.ok(lsm.read_options_set_fill_cache(h, on ? 1 : 0));
-    } finally {
-      release();
-    }
+    call(h -> lsm.read_options_set_fill_cache(h, on ? 1 : 0));
     return this;
   }
 
   /** Iterators only: the smallest key shown (inclusive); null removes the bound. Copied. */
   public ReadOptions lowerBound(byte[] key) {
-    long h = acquire();
-    try {
-      Check.ok(lsm.read_options_set_lower_bound(h, key));
-    } finally {
-      release();
-    }
+    call(h -> lsm.read_options_set_lower_bound(h, key));
     return this;
   }
 
   /** Iterators only: keys shown are below this (exclusive); null removes the bound. Copied. */
   public ReadOptions upperBound(byte[] key) {
-    long h = acquire();
-    try {
-      Check.ok(lsm.read_options_set_upper_bound(h, key));
-    } finally {
-      release();
-    }
+    call(h -> lsm.read_options_set_upper_bound(h, key));
     return this;
   }
 

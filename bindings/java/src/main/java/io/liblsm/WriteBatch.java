@@ -22,34 +22,19 @@ public final class WriteBatch extends NativeHandle {
   public WriteBatch put(byte[] key, byte[] value) {
     checkNotNull(key, "key");
     checkNotNull(value, "value");
-    long h = acquire();
-    try {
-      Check.ok(lsm.batch_put(h, key, value));
-    } finally {
-      release();
-    }
+    call(h -> lsm.batch_put(h, key, value));
     return this;
   }
 
   public WriteBatch delete(byte[] key) {
     checkNotNull(key, "key");
-    long h = acquire();
-    try {
-      Check.ok(lsm.batch_delete(h, key));
-    } finally {
-      release();
-    }
+    call(h -> lsm.batch_delete(h, key));
     return this;
   }
 
   /** Removes every operation. */
   public WriteBatch clear() {
-    long h = acquire();
-    try {
-      Check.ok(lsm.batch_clear(h));
-    } finally {
-      release();
-    }
+    call(lsm::batch_clear);
     return this;
   }
 
