@@ -18,6 +18,10 @@ ctest --test-dir build/test --output-on-failure -j "$jobs"
 # errors), runs the JUnit 5 suite (Surefire prints its summary) and makes
 # the jar.
 (cd bindings/java && mvn -B -ntp -Dlsm.werror=ON -Dlsm.jobs="$jobs" package)
+# The jar alone, as a user gets it: nothing else on the class path and no
+# native library path; it must load its own library and work.
+(cd bindings/java && java -Djava.library.path=/nonexistent -cp target/liblsm-0.1.0.jar \
+  src/smoke/JarSmoke.java)
 
 # AddressSanitizer + UndefinedBehaviorSanitizer over every suite, in a clang
 # tree (-O1, asserts on) that also builds the libFuzzer targets, which then
