@@ -1,5 +1,7 @@
 package io.liblsm;
 
+import static io.liblsm.TestBytes.b;
+import static io.liblsm.TestBytes.direct;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,10 +57,6 @@ class ConcurrencyTest {
     assertTrue(pool.awaitTermination(JOIN_SECONDS, TimeUnit.SECONDS), "threads still running");
   }
 
-  private static byte[] b(String s) {
-    return s.getBytes(UTF_8);
-  }
-
   private static byte[] key(int writer, int i) {
     return b(String.format("w%d-%05d", writer, i));
   }
@@ -81,10 +79,6 @@ class ConcurrencyTest {
 
   private static boolean validValue(byte[] key, byte[] value) {
     return Arrays.equals(value, firstValue(key)) || Arrays.equals(value, finalValue(key));
-  }
-
-  private static ByteBuffer direct(byte[] bytes) {
-    return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
   }
 
   /** Waits for every task, rethrowing the first failure. */

@@ -1,6 +1,8 @@
 package io.liblsm;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
+import static io.liblsm.TestBytes.b;
+import static io.liblsm.TestBytes.direct;
+import static io.liblsm.TestBytes.s;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,14 +39,6 @@ class DbTest {
 
   private Path dbPath() {
     return dir.resolve("db");
-  }
-
-  private static byte[] b(String s) {
-    return s.getBytes(UTF_8);
-  }
-
-  private static String s(byte[] bytes) {
-    return bytes == null ? null : new String(bytes, UTF_8);
   }
 
   private static List<String> keys(Iterable<LsmIterator.Entry> entries) {
@@ -663,11 +657,6 @@ class DbTest {
   }
 
   // ---------------------------------------------- direct ByteBuffers
-
-  private static ByteBuffer direct(String s) {
-    byte[] bytes = b(s);
-    return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
-  }
 
   /** The bytes of buf from 0 to its position. */
   private static byte[] bytesBefore(ByteBuffer buf) {

@@ -1,5 +1,6 @@
 package io.liblsm;
 
+import static io.liblsm.TestBytes.direct;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -191,10 +192,6 @@ class ModelTest {
     byte[] v = new byte[len];
     rnd.nextBytes(v);
     return v;
-  }
-
-  private static ByteBuffer direct(byte[] bytes) {
-    return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
   }
 
   private void writeRandomBatch(Db db) {

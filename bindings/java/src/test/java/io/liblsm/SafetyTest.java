@@ -1,5 +1,7 @@
 package io.liblsm;
 
+import static io.liblsm.TestBytes.b;
+import static io.liblsm.TestBytes.direct;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
@@ -34,14 +36,6 @@ class SafetyTest {
 
   private Path dbPath() {
     return dir.resolve("db");
-  }
-
-  private static byte[] b(String s) {
-    return s.getBytes(UTF_8);
-  }
-
-  private static ByteBuffer direct(byte[] bytes) {
-    return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
   }
 
   private static void assertClosed(String what, Executable call) {
