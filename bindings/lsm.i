@@ -335,4 +335,244 @@ int get_direct(lsm_db *db, const lsm_read_options *ropts, const void *dkey, int 
 
 #endif /* SWIGJAVA */
 
+/* ================================================================== Go */
+#ifdef SWIGGO
+
+/* The Go package generated from here is bindings/go/internal/capi; the
+ * idiomatic package lsm (bindings/go) is its only user. Go's conventions
+ * shape what crosses:
+ *   - every call is one cgo call, so the Go-only helpers below (go_get,
+ *     go_write, go_iter_move) each do in C what would otherwise take
+ *     several crossings;
+ *   - Go memory is passed to C only for the length of a call and never
+ *     kept (cgo's pointer rules); C memory reaches Go only as the
+ *     iterator's borrowed entry, which package lsm copies before the
+ *     iterator moves;
+ *   - strings come back through []byte buffers, not SWIG's string
+ *     typemaps, whose generated Go converts a uintptr to a pointer (go vet
+ *     reports that), so lsm_version, lsm_strerror, lsm_last_error and
+ *     lsm_property are reached through go_copy_version,
+ *     go_copy_last_error and go_property. */
+
+/* -------------------------------------------------------------- handles
+ * A handle is a uintptr holding the pointer (0 is NULL); T ** outputs are
+ * a *uintptr. */
+%define LSM_GO_HANDLE(T)
+%typemap(gotype) T *, const T * "uintptr"
+%typemap(in) T *, const T * %{ $1 = ($1_ltype)$input; %}
+%typemap(gotype) T ** "*uintptr"
+%typemap(in) T ** %{ $1 = ($1_ltype)$input; %}
+%enddef
+
+LSM_GO_HANDLE(lsm_db)
+LSM_GO_HANDLE(lsm_options)
+LSM_GO_HANDLE(lsm_read_options)
+LSM_GO_HANDLE(lsm_write_options)
+LSM_GO_HANDLE(lsm_batch)
+LSM_GO_HANDLE(lsm_iter)
+LSM_GO_HANDLE(lsm_snapshot)
+
+/* ---------------------------------------------------------- byte slices
+ * (pointer, length) parameters of lsm.h as one []byte, read in place: a
+ * nil slice is (NULL, 0), which lsm.h reads as "no bound" / "open end"
+ * where that means something; an empty non-nil slice is the empty key.
+ * (void *buf, size_t cap) is a buffer C writes into, up to len(buf). */
+%typemap(gotype) (const void *bytes, size_t bytes_len), (void *buf, size_t cap) "[]byte"
+%typemap(in) (const void *bytes, size_t bytes_len), (void *buf, size_t cap)
+%{ $1 = $input.array; $2 = (size_t)$input.len; %}
+%apply (const void *bytes, size_t bytes_len) {
+  (const void *key, size_t klen), (const void *val, size_t vlen), (const void *target, size_t len),
+  (const void *key, size_t len),
+  (const void *begin, size_t blen), (const void *end, size_t elen),
+  (const void *rep, size_t rep_len)
+};
+
+/* lsm_approximate_size's byte count. */
+%typemap(gotype) uint64_t *size "*uint64"
+%typemap(in) uint64_t *size %{ $1 = (uint64_t *)$input; %}
+
+/* ----------------------------------------------------- iterator entries
+ * go_iter_move stores the entry it lands on in a Go Entry, the same four
+ * words as lsmgo_entry: the key's and value's addresses in C memory and
+ * their lengths, borrowed until the iterator next moves or is closed. The
+ * pointers are C pointers in Go memory, which cgo allows; the Go side
+ * makes slices of them with unsafe.Slice and copies them before the next
+ * move. */
+%insert(go_header) %{
+// Entry mirrors the C struct lsmgo_entry (bindings/lsm.i): an iterator's
+// current key and value, in C memory, valid until the iterator moves.
+type Entry struct {
+	Key      *byte
+	KeyLen   uintptr
+	Value    *byte
+	ValueLen uintptr
+}
+%}
+%typemap(gotype) lsmgo_entry *entry "*Entry"
+%typemap(in) lsmgo_entry *entry %{ $1 = (lsmgo_entry *)$input; %}
+
+%{
+typedef struct {
+  const void *key;
+  size_t klen;
+  const void *val;
+  size_t vlen;
+} lsmgo_entry;
+/* Go's Entry is four 8-byte words (the package is generated with
+ * -intgosize 64 and refuses to build elsewhere). */
+typedef char lsmgo_entry_is_four_words[sizeof(lsmgo_entry) == 32 ? 1 : -1];
+
+#define LSMGO_FIRST 0
+#define LSMGO_LAST 1
+#define LSMGO_SEEK 2
+#define LSMGO_SEEK_FOR_PREV 3
+#define LSMGO_NEXT 4
+#define LSMGO_PREV 5
+
+/* Moves it (op: LSMGO_*; target is the seeks' key) and stores the entry it
+ * lands on in *entry: one cgo call per move. Returns LSM_OK on an entry,
+ * LSM_NOT_FOUND past either end, or the error that stopped it. A seek
+ * resets the fused step's state, so the lsm_iter_next_entry after it
+ * yields the entry sought without moving; after that, next_entry and
+ * prev_entry each step once. */
+static int go_iter_move(lsm_iter *it, int op, const void *target, size_t len, lsmgo_entry *entry) {
+  int rc;
+  if (entry == NULL) return LSM_INVALID; /* package lsm never passes these */
+  switch (op) {
+    case LSMGO_FIRST: rc = lsm_iter_seek_first(it); break;
+    case LSMGO_LAST: rc = lsm_iter_seek_last(it); break;
+    case LSMGO_SEEK: rc = lsm_iter_seek(it, target, len); break;
+    case LSMGO_SEEK_FOR_PREV: rc = lsm_iter_seek_for_prev(it, target, len); break;
+    case LSMGO_NEXT:
+      return lsm_iter_next_entry(it, &entry->key, &entry->klen, &entry->val, &entry->vlen);
+    case LSMGO_PREV:
+      return lsm_iter_prev_entry(it, &entry->key, &entry->klen, &entry->val, &entry->vlen);
+    default: return LSM_INVALID;
+  }
+  if (rc != LSM_OK) return rc;
+  return lsm_iter_next_entry(it, &entry->key, &entry->klen, &entry->val, &entry->vlen);
+}
+
+/* lsm_get_into in one call: copies up to cap bytes of key's value into buf
+ * and returns the value's full length (more than cap: call again with a
+ * buffer that large), or minus the status code (-LSM_NOT_FOUND, ...). */
+static long long go_get(lsm_db *db, const lsm_read_options *ropts, const void *key, size_t klen,
+                        void *buf, size_t cap) {
+  size_t vlen = 0;
+  int rc = lsm_get_into(db, ropts, key, klen, buf, cap, &vlen);
+  return rc == LSM_OK ? (long long)vlen : -(long long)rc;
+}
+
+/* A LEB128 varint (Go's binary.AppendUvarint) at *p, before end. */
+static int go_read_uvarint(const unsigned char **p, const unsigned char *end, size_t *out) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+    unsigned char b = *(*p)++;
+    v |= (uint64_t)(b & 0x7f) << shift;
+    if (b < 0x80) {
+      if (v > SIZE_MAX) return 0;
+      *out = (size_t)v;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* Applies a batch that package lsm's Batch encoded as a sequence of
+ * operations, each a tag byte (1 put, 0 delete), the key's length as a
+ * varint, the key, and for a put the value's length as a varint and the
+ * value: one cgo call per write, however many operations. LSM_INVALID
+ * (with lsm_last_error saying why) for a key or value lsm_batch_put
+ * refuses; LSM_CORRUPTION for an encoding package lsm cannot produce. */
+static int go_write(lsm_db *db, const lsm_write_options *wopts, const void *rep, size_t rep_len) {
+  const unsigned char *p = (const unsigned char *)rep, *end = p + rep_len;
+  lsm_batch *batch;
+  int rc = lsm_batch_create(&batch);
+  if (rc != LSM_OK) return rc;
+  while (rc == LSM_OK && p < end) {
+    unsigned char tag = *p++;
+    size_t klen, vlen = 0;
+    const unsigned char *key, *val = NULL;
+    if (tag > 1 || !go_read_uvarint(&p, end, &klen) || klen > (size_t)(end - p)) {
+      rc = LSM_CORRUPTION;
+      break;
+    }
+    key = p;
+    p += klen;
+    if (tag == 1) {
+      if (!go_read_uvarint(&p, end, &vlen) || vlen > (size_t)(end - p)) {
+        rc = LSM_CORRUPTION;
+        break;
+      }
+      val = p;
+      p += vlen;
+      rc = lsm_batch_put(batch, key, klen, val, vlen);
+    } else {
+      rc = lsm_batch_delete(batch, key, klen);
+    }
+  }
+  if (rc == LSM_OK) rc = lsm_write(db, wopts, batch);
+  lsm_batch_destroy(batch);
+  return rc;
+}
+
+/* Copies a NUL-terminated string into buf (up to cap bytes) and returns
+ * its length; more than cap means call again with a larger buffer. */
+static size_t go_copy_string(const char *s, void *buf, size_t cap) {
+  size_t n = strlen(s);
+  memcpy(buf, s, n < cap ? n : cap);
+  return n;
+}
+
+/* lsm_last_error of the calling thread: package lsm calls it with its
+ * goroutine locked to the thread that made the failing call. */
+static size_t go_copy_last_error(void *buf, size_t cap) {
+  return go_copy_string(lsm_last_error(), buf, cap);
+}
+
+static size_t go_copy_version(void *buf, size_t cap) {
+  return go_copy_string(lsm_version(), buf, cap);
+}
+
+/* lsm_property into buf: the value's full length (call again if more than
+ * cap), or minus the status code. */
+static long long go_property(lsm_db *db, const char *name, void *buf, size_t cap) {
+  char *text = NULL;
+  int rc = lsm_property(db, name, &text);
+  if (rc != LSM_OK) return -(long long)rc;
+  size_t n = go_copy_string(text, buf, cap);
+  lsm_free(text);
+  return (long long)n;
+}
+%}
+
+/* What SWIG wraps of the helpers above. */
+#define LSMGO_FIRST 0
+#define LSMGO_LAST 1
+#define LSMGO_SEEK 2
+#define LSMGO_SEEK_FOR_PREV 3
+#define LSMGO_NEXT 4
+#define LSMGO_PREV 5
+int go_iter_move(lsm_iter *it, int op, const void *target, size_t len, lsmgo_entry *entry);
+long long go_get(lsm_db *db, const lsm_read_options *ropts, const void *key, size_t klen,
+                 void *buf, size_t cap);
+int go_write(lsm_db *db, const lsm_write_options *wopts, const void *rep, size_t rep_len);
+size_t go_copy_last_error(void *buf, size_t cap);
+size_t go_copy_version(void *buf, size_t cap);
+long long go_property(lsm_db *db, const char *name, void *buf, size_t cap);
+
+/* Reached through the helpers instead (see the top of this section). */
+%ignore lsm_version;
+%ignore lsm_strerror;
+%ignore lsm_last_error;
+%ignore lsm_get;
+%ignore lsm_get_into;
+%ignore lsm_property;
+%ignore lsm_iter_key;
+%ignore lsm_iter_value;
+%ignore lsm_iter_next_entry;
+%ignore lsm_iter_prev_entry;
+
+#endif /* SWIGGO */
+
 %include "lsm.h"

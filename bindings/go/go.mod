@@ -1,0 +1,3 @@
+module liblsm.io/lsm
+
+go 1.23
