@@ -6,6 +6,8 @@
 #   ci/install-deps.sh fuzz       build dependencies and clang (ci/fuzz.sh)
 #   ci/install-deps.sh java       build dependencies and the Java binding's
 #                                 (SWIG, a JDK, Maven; bindings/java)
+#   ci/install-deps.sh go         build dependencies, and checks for the Go
+#                                 toolchain the Go binding needs (bindings/go)
 set -euo pipefail
 
 packages=(g++ make cmake pkg-config liblz4-dev libxxhash-dev)
@@ -22,9 +24,25 @@ case "${1:-test}" in
   bench) packages+=("${bench_packages[@]}") ;;
   fuzz) packages+=("${fuzz_packages[@]}") ;;
   java) packages+=("${java_packages[@]}") ;;
+  go) ;;
   *) packages+=(libgtest-dev libcmocka-dev "${fuzz_packages[@]}" "${bench_packages[@]}"
                 "${java_packages[@]}") ;;
 esac
+
+# bindings/go needs Go 1.23 or later (its iterators are range-over-func
+# sequences). Debian 12 packages only Go 1.19, so it is not installed here:
+# this project's machines come with Go in /usr/local/go. The module has no
+# dependencies to fetch.
+if [ "${1:-test}" = go ] || [ "${1:-test}" = test ]; then
+  go=$(command -v go || echo /usr/local/go/bin/go)
+  goversion=$("$go" env GOVERSION 2>/dev/null || true)
+  minor=$(echo "$goversion" | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
+  if [ -z "$minor" ] || [ "$minor" -lt 23 ]; then
+    echo "install-deps: the Go binding needs Go 1.23 or later on PATH or in /usr/local/go;" \
+      "found ${goversion:-none}" >&2
+    exit 1
+  fi
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -2,7 +2,8 @@
 # The README's test command: installs what is missing, builds, and runs every
 # test suite (GoogleTest for the core, cmocka for the C ABI, the crash test,
 # the install test, lsm_bench's smoke run against every engine) through
-# ctest, then the Java binding's JUnit suite through Maven, then the C/C++
+# ctest, then the Java binding's JUnit suite through Maven, then the Go
+# binding's tests (go test, also with -race), then the C/C++
 # suites again under the sanitizers, then the fuzz targets. Exits non-zero
 # if anything fails.
 set -euo pipefail
@@ -22,6 +23,41 @@ ctest --test-dir build/test --output-on-failure -j "$jobs"
 # native library path; it must load its own library and work.
 (cd bindings/java && java -Djava.library.path=/nonexistent -cp target/liblsm-0.1.0.jar \
   src/smoke/JarSmoke.java)
+
+# The Go binding, against the liblsm just built (build/test's
+# lsm-uninstalled.pc; its rpath finds liblsm.so there): the committed cgo
+# layer must be what SWIG makes of bindings/lsm.i now, the C of that layer
+# must compile without warnings, go vet must be clean, and the tests (with
+# cgo's pointer checks on) must pass, then again under the race detector.
+# go test prints each package's "ok" line.
+export PATH="$PATH:/usr/local/go/bin"
+gen=$(mktemp -d)
+bindings/go/gen.sh "$gen"
+diff -u bindings/go/internal/capi/lsm.go "$gen/lsm.go"
+diff -u bindings/go/internal/capi/lsm_wrap.c "$gen/lsm_wrap.c"
+rm -rf "$gen"
+gcc -fsyntax-only -Wall -Wextra -Werror -Icapi/include bindings/go/internal/capi/lsm_wrap.c
+(cd bindings/go && export PKG_CONFIG_PATH="$root/build/test" GODEBUG=cgocheck=1 &&
+  go vet ./... && go test -count=1 ./... && go test -race -count=1 ./...)
+# A Go program outside the repository that depends on the module, as the
+# README shows: a copy of bindings/go/examples/hello in a module of its own
+# with a replace directive, built against the build tree, then against an
+# installed liblsm (lsm.pc), and run.
+app=$(mktemp -d)
+cmake --install build/test --prefix "$app/prefix" >/dev/null
+mkdir "$app/src"
+cp bindings/go/examples/hello/main.go "$app/src/"
+printf '%s\n' "liblsm 0.1.0: lime is green" apple=red fig=purple kiwi=brown lime=green >"$app/want"
+(cd "$app/src" && go mod init example.com/hello 2>/dev/null &&
+  go mod edit -require=liblsm.io/lsm@v0.0.0 -replace=liblsm.io/lsm="$root/bindings/go" &&
+  PKG_CONFIG_PATH="$root/build/test" go build -o "$app/hello-build-tree" . &&
+  pc=$(find "$app/prefix" -name lsm.pc) &&
+  PKG_CONFIG_PATH=$(dirname "$pc") go build -o "$app/hello-installed" .)
+"$app/hello-build-tree" "$app/db1" | diff -u "$app/want" -
+LD_LIBRARY_PATH=$(dirname "$(find "$app/prefix" -name liblsm.so)") "$app/hello-installed" "$app/db2" |
+  diff -u "$app/want" -
+rm -rf "$app"
+echo "go: a program outside the repository built against the build tree and an installed liblsm"
 
 # AddressSanitizer + UndefinedBehaviorSanitizer over every suite, in a clang
 # tree (-O1, asserts on) that also builds the libFuzzer targets, which then
