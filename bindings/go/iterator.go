@@ -145,19 +145,11 @@ func (it *Iterator) Value() []byte {
 }
 
 // KeyCopy returns a copy of the current key that the caller owns, or nil.
-func (it *Iterator) KeyCopy() []byte { return clone(it.Key()) }
+func (it *Iterator) KeyCopy() []byte { return bytes.Clone(it.Key()) }
 
 // ValueCopy returns a copy of the current value that the caller owns, or
 // nil.
-func (it *Iterator) ValueCopy() []byte { return clone(it.Value()) }
-
-// clone is bytes.Clone, but never nil for an empty non-nil b.
-func clone(b []byte) []byte {
-	if b == nil {
-		return nil
-	}
-	return append(make([]byte, 0, len(b)), b...)
-}
+func (it *Iterator) ValueCopy() []byte { return bytes.Clone(it.Value()) }
 
 // Range returns the entries with start <= key < end in ascending order,
 // for a range-over-func loop; a nil start is the first key and a nil end
