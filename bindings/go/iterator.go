@@ -21,21 +21,28 @@ import (
 type Iterator struct {
 	h  handle
 	db *DB
-	// entry is where the last move landed, in C memory. It is an object of
-	// its own, holding no Go pointers, for cgo's check of the pointer
-	// passed to go_iter_move.
-	entry *capi.Entry
-	valid bool
-	err   error
+	// entry is where the last move landed: C memory (go_entry_new), passed
+	// to go_iter_move as entryPtr, a uintptr, so that cgo has no pointer to
+	// check; freed with the native iterator.
+	entry    *capi.Entry
+	entryPtr uintptr
+	valid    bool
+	err      error
 
 	// key and value hold copies of the entry, made on first use after a
-	// move (haveKey, haveValue), so that Key and Value never hand out C
-	// memory that the next move frees.
+	// move, or by the move itself in Range and ReverseRange (haveKey and
+	// haveValue say which are current), so that Key and Value never hand
+	// out C memory that the next move frees.
 	key, value         []byte
 	haveKey, haveValue bool
 }
 
-func (it *Iterator) move(op int, target []byte) bool {
+func (it *Iterator) move(op int, target []byte) bool { return it.step(op, target, false) }
+
+// step moves the iterator (op: capi.LSMGO_*); with load, it also copies
+// the entry it lands on into key and value under the same guard, as Range
+// does for every entry.
+func (it *Iterator) step(op int, target []byte, load bool) bool {
 	p, ok := it.h.acquire()
 	if !ok {
 		it.valid, it.err = false, ErrClosed
@@ -43,7 +50,7 @@ func (it *Iterator) move(op int, target []byte) bool {
 	}
 	it.haveKey, it.haveValue = false, false
 	runtime.LockOSThread()
-	switch rc := capi.Go_iter_move(p, op, target, it.entry); rc {
+	switch rc := capi.Go_iter_move(p, op, target, it.entryPtr); rc {
 	case capi.LSM_OK:
 		it.valid, it.err = true, nil
 	case capi.LSM_NOT_FOUND:
@@ -52,6 +59,11 @@ func (it *Iterator) move(op int, target []byte) bool {
 		it.valid, it.err = false, lastError(rc)
 	}
 	runtime.UnlockOSThread()
+	if load && it.valid {
+		it.key = copyEntry(it.key, it.entry.Key, it.entry.KeyLen)
+		it.value = copyEntry(it.value, it.entry.Value, it.entry.ValueLen)
+		it.haveKey, it.haveValue = true, true
+	}
 	it.h.release()
 	return it.valid
 }
@@ -101,15 +113,25 @@ func (it *Iterator) Err() error {
 	return it.err
 }
 
-// load copies n bytes at p (C memory of the current entry) into buf's
-// memory, under the handle so that a concurrent DB.Close cannot free the
-// entry during the copy. Returns nil if the iterator was closed.
-func (it *Iterator) load(buf []byte, p *byte, n uintptr) []byte {
+// load copies the current entry's key (or value) into buf's memory, under
+// the handle so that a concurrent DB.Close cannot free the entry (C
+// memory, like the bytes it points to) while it is read. Returns nil if
+// the iterator was closed.
+func (it *Iterator) load(buf []byte, value bool) []byte {
 	if _, ok := it.h.acquire(); !ok {
 		it.valid, it.err = false, ErrClosed
 		return nil
 	}
 	defer it.h.release()
+	if value {
+		return copyEntry(buf, it.entry.Value, it.entry.ValueLen)
+	}
+	return copyEntry(buf, it.entry.Key, it.entry.KeyLen)
+}
+
+// copyEntry copies the n bytes of C memory at p into buf's memory, growing
+// it if need be, and returns the non-nil result.
+func copyEntry(buf []byte, p *byte, n uintptr) []byte {
 	if buf == nil {
 		buf = make([]byte, 0, max(n, 64)) // non-nil even for an empty key
 	}
@@ -124,7 +146,7 @@ func (it *Iterator) Key() []byte {
 		return nil
 	}
 	if !it.haveKey {
-		it.key = it.load(it.key, it.entry.Key, it.entry.KeyLen)
+		it.key = it.load(it.key, false)
 		it.haveKey = it.key != nil
 	}
 	return it.key
@@ -138,7 +160,7 @@ func (it *Iterator) Value() []byte {
 		return nil
 	}
 	if !it.haveValue {
-		it.value = it.load(it.value, it.entry.Value, it.entry.ValueLen)
+		it.value = it.load(it.value, true)
 		it.haveValue = it.value != nil
 	}
 	return it.value
@@ -161,16 +183,15 @@ func (it *Iterator) Range(start, end []byte) iter.Seq2[[]byte, []byte] {
 	return func(yield func(key, value []byte) bool) {
 		var ok bool
 		if start == nil {
-			ok = it.First()
+			ok = it.step(capi.LSMGO_FIRST, nil, true)
 		} else {
-			ok = it.Seek(start)
+			ok = it.step(capi.LSMGO_SEEK, start, true)
 		}
-		for ; ok; ok = it.Next() {
-			k := it.Key()
-			if k == nil || end != nil && bytes.Compare(k, end) >= 0 {
+		for ; ok; ok = it.step(capi.LSMGO_NEXT, nil, true) {
+			if end != nil && bytes.Compare(it.key, end) >= 0 {
 				return
 			}
-			if !yield(k, it.Value()) {
+			if !yield(it.key, it.value) {
 				return
 			}
 		}
@@ -184,16 +205,15 @@ func (it *Iterator) ReverseRange(start, end []byte) iter.Seq2[[]byte, []byte] {
 	return func(yield func(key, value []byte) bool) {
 		var ok bool
 		if end == nil {
-			ok = it.Last()
-		} else if ok = it.SeekForPrev(end); ok && bytes.Equal(it.Key(), end) {
-			ok = it.Prev() // end is exclusive
+			ok = it.step(capi.LSMGO_LAST, nil, true)
+		} else if ok = it.step(capi.LSMGO_SEEK_FOR_PREV, end, true); ok && bytes.Equal(it.key, end) {
+			ok = it.step(capi.LSMGO_PREV, nil, true) // end is exclusive
 		}
-		for ; ok; ok = it.Prev() {
-			k := it.Key()
-			if k == nil || start != nil && bytes.Compare(k, start) < 0 {
+		for ; ok; ok = it.step(capi.LSMGO_PREV, nil, true) {
+			if start != nil && bytes.Compare(it.key, start) < 0 {
 				return
 			}
-			if !yield(k, it.Value()) {
+			if !yield(it.key, it.value) {
 				return
 			}
 		}
@@ -219,5 +239,6 @@ func (it *Iterator) closeNative() bool {
 		return false
 	}
 	capi.Iter_close(it.h.ptr)
+	capi.Go_entry_free(it.entryPtr)
 	return true
 }

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"liblsm.io/lsm/internal/capi"
 )
@@ -502,11 +503,16 @@ func (db *DB) NewIterator(ro *ReadOptions) (*Iterator, error) {
 	defer r.done()
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	it := &Iterator{db: db, entry: new(capi.Entry)}
+	it := &Iterator{db: db}
 	var rc int
 	if it.h.ptr, rc = out(func(h *uintptr) int { return capi.Iter_open(p, r.ptr, h) }); rc != capi.LSM_OK {
 		return nil, lastError(rc)
 	}
+	if it.entry = capi.Go_entry_new(); it.entry == nil {
+		capi.Iter_close(it.h.ptr)
+		return nil, &Error{Code: NoMemory, Message: "out of memory for an iterator entry"}
+	}
+	it.entryPtr = uintptr(unsafe.Pointer(it.entry))
 	db.mu.Lock()
 	db.iters[it] = struct{}{}
 	db.mu.Unlock()

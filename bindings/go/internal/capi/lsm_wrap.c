@@ -221,6 +221,11 @@ static int go_iter_move(lsm_iter *it, int op, const void *target, size_t len, ls
   return lsm_iter_next_entry(it, &entry->key, &entry->klen, &entry->val, &entry->vlen);
 }
 
+/* A zeroed entry for go_iter_move, or NULL without memory. */
+static lsmgo_entry *go_entry_new(void) { return (lsmgo_entry *)calloc(1, sizeof(lsmgo_entry)); }
+
+static void go_entry_free(lsmgo_entry *entry) { free(entry); }
+
 /* lsm_get_into in one call: copies up to cap bytes of key's value into buf
  * and returns the value's full length (more than cap: call again with a
  * buffer that large), or minus the status code (-LSM_NOT_FOUND, ...). */
@@ -317,7 +322,7 @@ static long long go_property(lsm_db *db, const char *name, void *buf, size_t cap
 extern "C" {
 #endif
 
-void _wrap_Swig_free_capi_e7a8c72f040a4d4a(void *_swig_go_0) {
+void _wrap_Swig_free_capi_755f643fbc773f8b(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -327,7 +332,7 @@ void _wrap_Swig_free_capi_e7a8c72f040a4d4a(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_capi_e7a8c72f040a4d4a(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_capi_755f643fbc773f8b(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -340,7 +345,7 @@ void *_wrap_Swig_malloc_capi_e7a8c72f040a4d4a(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_go_iter_move_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0, intgo _swig_go_1, _goslice_ _swig_go_2, lsmgo_entry *_swig_go_3) {
+intgo _wrap_go_iter_move_capi_755f643fbc773f8b(lsm_iter *_swig_go_0, intgo _swig_go_1, _gostring_ _swig_go_2, lsmgo_entry *_swig_go_3) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int arg2 ;
   void *arg3 = (void *) 0 ;
@@ -351,7 +356,7 @@ intgo _wrap_go_iter_move_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0, intgo _swig
   
   arg1 = (lsm_iter *)_swig_go_0; 
   arg2 = (int)_swig_go_1; 
-  arg3 = _swig_go_2.array; arg4 = (size_t)_swig_go_2.len; 
+  arg3 = _swig_go_2.p; arg4 = (size_t)_swig_go_2.n; 
   arg5 = (lsmgo_entry *)_swig_go_3; 
   
   result = (int)go_iter_move(arg1,arg2,(void const *)arg3,arg4,arg5);
@@ -360,7 +365,28 @@ intgo _wrap_go_iter_move_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0, intgo _swig
 }
 
 
-long long _wrap_go_get_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, _goslice_ _swig_go_2, _goslice_ _swig_go_3) {
+lsmgo_entry *_wrap_go_entry_new_capi_755f643fbc773f8b() {
+  lsmgo_entry *result = 0 ;
+  lsmgo_entry *_swig_go_result;
+  
+  
+  result = (lsmgo_entry *)go_entry_new();
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+void _wrap_go_entry_free_capi_755f643fbc773f8b(lsmgo_entry *_swig_go_0) {
+  lsmgo_entry *arg1 = (lsmgo_entry *) 0 ;
+  
+  arg1 = (lsmgo_entry *)_swig_go_0; 
+  
+  go_entry_free(arg1);
+  
+}
+
+
+long long _wrap_go_get_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, _gostring_ _swig_go_2, _goslice_ _swig_go_3) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_read_options *arg2 = (lsm_read_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -372,7 +398,7 @@ long long _wrap_go_get_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_read_option
   
   arg1 = (lsm_db *)_swig_go_0; 
   arg2 = (lsm_read_options *)_swig_go_1; 
-  arg3 = _swig_go_2.array; arg4 = (size_t)_swig_go_2.len; 
+  arg3 = _swig_go_2.p; arg4 = (size_t)_swig_go_2.n; 
   arg5 = _swig_go_3.array; arg6 = (size_t)_swig_go_3.len; 
   
   result = (long long)go_get(arg1,(struct lsm_read_options const *)arg2,(void const *)arg3,arg4,arg5,arg6);
@@ -381,7 +407,7 @@ long long _wrap_go_get_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_read_option
 }
 
 
-intgo _wrap_go_write_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _goslice_ _swig_go_2) {
+intgo _wrap_go_write_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -391,7 +417,7 @@ intgo _wrap_go_write_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_write_options
   
   arg1 = (lsm_db *)_swig_go_0; 
   arg2 = (lsm_write_options *)_swig_go_1; 
-  arg3 = _swig_go_2.array; arg4 = (size_t)_swig_go_2.len; 
+  arg3 = _swig_go_2.p; arg4 = (size_t)_swig_go_2.n; 
   
   result = (int)go_write(arg1,(struct lsm_write_options const *)arg2,(void const *)arg3,arg4);
   _swig_go_result = result; 
@@ -399,7 +425,7 @@ intgo _wrap_go_write_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_write_options
 }
 
 
-long long _wrap_go_copy_last_error_capi_e7a8c72f040a4d4a(_goslice_ _swig_go_0) {
+long long _wrap_go_copy_last_error_capi_755f643fbc773f8b(_goslice_ _swig_go_0) {
   void *arg1 = (void *) 0 ;
   size_t arg2 ;
   size_t result;
@@ -413,7 +439,7 @@ long long _wrap_go_copy_last_error_capi_e7a8c72f040a4d4a(_goslice_ _swig_go_0) {
 }
 
 
-long long _wrap_go_copy_version_capi_e7a8c72f040a4d4a(_goslice_ _swig_go_0) {
+long long _wrap_go_copy_version_capi_755f643fbc773f8b(_goslice_ _swig_go_0) {
   void *arg1 = (void *) 0 ;
   size_t arg2 ;
   size_t result;
@@ -427,7 +453,7 @@ long long _wrap_go_copy_version_capi_e7a8c72f040a4d4a(_goslice_ _swig_go_0) {
 }
 
 
-long long _wrap_go_property_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
+long long _wrap_go_property_capi_755f643fbc773f8b(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   char *arg2 = (char *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -450,7 +476,7 @@ long long _wrap_go_property_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, _gostring_
 }
 
 
-intgo _wrap_options_create_capi_e7a8c72f040a4d4a(lsm_options **_swig_go_0) {
+intgo _wrap_options_create_capi_755f643fbc773f8b(lsm_options **_swig_go_0) {
   lsm_options **arg1 = (lsm_options **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -463,7 +489,7 @@ intgo _wrap_options_create_capi_e7a8c72f040a4d4a(lsm_options **_swig_go_0) {
 }
 
 
-void _wrap_options_destroy_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0) {
+void _wrap_options_destroy_capi_755f643fbc773f8b(lsm_options *_swig_go_0) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   
   arg1 = (lsm_options *)_swig_go_0; 
@@ -473,7 +499,7 @@ void _wrap_options_destroy_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0) {
 }
 
 
-intgo _wrap_options_set_create_if_missing_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_create_if_missing_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -488,7 +514,7 @@ intgo _wrap_options_set_create_if_missing_capi_e7a8c72f040a4d4a(lsm_options *_sw
 }
 
 
-intgo _wrap_options_set_error_if_exists_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_error_if_exists_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -503,7 +529,7 @@ intgo _wrap_options_set_error_if_exists_capi_e7a8c72f040a4d4a(lsm_options *_swig
 }
 
 
-intgo _wrap_options_set_write_buffer_size_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_write_buffer_size_capi_755f643fbc773f8b(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -518,7 +544,7 @@ intgo _wrap_options_set_write_buffer_size_capi_e7a8c72f040a4d4a(lsm_options *_sw
 }
 
 
-intgo _wrap_options_set_block_size_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_block_size_capi_755f643fbc773f8b(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -533,7 +559,7 @@ intgo _wrap_options_set_block_size_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0
 }
 
 
-intgo _wrap_options_set_block_cache_size_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_block_cache_size_capi_755f643fbc773f8b(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -548,7 +574,7 @@ intgo _wrap_options_set_block_cache_size_capi_e7a8c72f040a4d4a(lsm_options *_swi
 }
 
 
-intgo _wrap_options_set_bloom_bits_per_key_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_bloom_bits_per_key_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -563,7 +589,7 @@ intgo _wrap_options_set_bloom_bits_per_key_capi_e7a8c72f040a4d4a(lsm_options *_s
 }
 
 
-intgo _wrap_options_set_compression_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_compression_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -578,7 +604,7 @@ intgo _wrap_options_set_compression_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_
 }
 
 
-intgo _wrap_options_set_max_open_files_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_max_open_files_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -593,7 +619,7 @@ intgo _wrap_options_set_max_open_files_capi_e7a8c72f040a4d4a(lsm_options *_swig_
 }
 
 
-intgo _wrap_options_set_background_threads_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_background_threads_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -608,7 +634,7 @@ intgo _wrap_options_set_background_threads_capi_e7a8c72f040a4d4a(lsm_options *_s
 }
 
 
-intgo _wrap_options_set_paranoid_checks_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_paranoid_checks_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -623,7 +649,7 @@ intgo _wrap_options_set_paranoid_checks_capi_e7a8c72f040a4d4a(lsm_options *_swig
 }
 
 
-intgo _wrap_options_set_target_file_size_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_target_file_size_capi_755f643fbc773f8b(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -638,7 +664,7 @@ intgo _wrap_options_set_target_file_size_capi_e7a8c72f040a4d4a(lsm_options *_swi
 }
 
 
-intgo _wrap_options_set_max_bytes_for_level_base_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_max_bytes_for_level_base_capi_755f643fbc773f8b(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -653,7 +679,7 @@ intgo _wrap_options_set_max_bytes_for_level_base_capi_e7a8c72f040a4d4a(lsm_optio
 }
 
 
-intgo _wrap_options_set_level_size_multiplier_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_level_size_multiplier_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -668,7 +694,7 @@ intgo _wrap_options_set_level_size_multiplier_capi_e7a8c72f040a4d4a(lsm_options 
 }
 
 
-intgo _wrap_options_set_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_options_set_capi_755f643fbc773f8b(lsm_options *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -695,7 +721,7 @@ intgo _wrap_options_set_capi_e7a8c72f040a4d4a(lsm_options *_swig_go_0, _gostring
 }
 
 
-intgo _wrap_read_options_create_capi_e7a8c72f040a4d4a(lsm_read_options **_swig_go_0) {
+intgo _wrap_read_options_create_capi_755f643fbc773f8b(lsm_read_options **_swig_go_0) {
   lsm_read_options **arg1 = (lsm_read_options **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -708,7 +734,7 @@ intgo _wrap_read_options_create_capi_e7a8c72f040a4d4a(lsm_read_options **_swig_g
 }
 
 
-void _wrap_read_options_destroy_capi_e7a8c72f040a4d4a(lsm_read_options *_swig_go_0) {
+void _wrap_read_options_destroy_capi_755f643fbc773f8b(lsm_read_options *_swig_go_0) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   
   arg1 = (lsm_read_options *)_swig_go_0; 
@@ -718,7 +744,7 @@ void _wrap_read_options_destroy_capi_e7a8c72f040a4d4a(lsm_read_options *_swig_go
 }
 
 
-intgo _wrap_read_options_set_snapshot_capi_e7a8c72f040a4d4a(lsm_read_options *_swig_go_0, lsm_snapshot *_swig_go_1) {
+intgo _wrap_read_options_set_snapshot_capi_755f643fbc773f8b(lsm_read_options *_swig_go_0, lsm_snapshot *_swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   lsm_snapshot *arg2 = (lsm_snapshot *) 0 ;
   int result;
@@ -733,7 +759,7 @@ intgo _wrap_read_options_set_snapshot_capi_e7a8c72f040a4d4a(lsm_read_options *_s
 }
 
 
-intgo _wrap_read_options_set_verify_checksums_capi_e7a8c72f040a4d4a(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_read_options_set_verify_checksums_capi_755f643fbc773f8b(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   int arg2 ;
   int result;
@@ -748,7 +774,7 @@ intgo _wrap_read_options_set_verify_checksums_capi_e7a8c72f040a4d4a(lsm_read_opt
 }
 
 
-intgo _wrap_read_options_set_fill_cache_capi_e7a8c72f040a4d4a(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_read_options_set_fill_cache_capi_755f643fbc773f8b(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   int arg2 ;
   int result;
@@ -763,7 +789,7 @@ intgo _wrap_read_options_set_fill_cache_capi_e7a8c72f040a4d4a(lsm_read_options *
 }
 
 
-intgo _wrap_read_options_set_lower_bound_capi_e7a8c72f040a4d4a(lsm_read_options *_swig_go_0, _goslice_ _swig_go_1) {
+intgo _wrap_read_options_set_lower_bound_capi_755f643fbc773f8b(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -771,7 +797,7 @@ intgo _wrap_read_options_set_lower_bound_capi_e7a8c72f040a4d4a(lsm_read_options 
   intgo _swig_go_result;
   
   arg1 = (lsm_read_options *)_swig_go_0; 
-  arg2 = _swig_go_1.array; arg3 = (size_t)_swig_go_1.len; 
+  arg2 = _swig_go_1.p; arg3 = (size_t)_swig_go_1.n; 
   
   result = (int)lsm_read_options_set_lower_bound(arg1,(void const *)arg2,arg3);
   _swig_go_result = result; 
@@ -779,7 +805,7 @@ intgo _wrap_read_options_set_lower_bound_capi_e7a8c72f040a4d4a(lsm_read_options 
 }
 
 
-intgo _wrap_read_options_set_upper_bound_capi_e7a8c72f040a4d4a(lsm_read_options *_swig_go_0, _goslice_ _swig_go_1) {
+intgo _wrap_read_options_set_upper_bound_capi_755f643fbc773f8b(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -787,7 +813,7 @@ intgo _wrap_read_options_set_upper_bound_capi_e7a8c72f040a4d4a(lsm_read_options 
   intgo _swig_go_result;
   
   arg1 = (lsm_read_options *)_swig_go_0; 
-  arg2 = _swig_go_1.array; arg3 = (size_t)_swig_go_1.len; 
+  arg2 = _swig_go_1.p; arg3 = (size_t)_swig_go_1.n; 
   
   result = (int)lsm_read_options_set_upper_bound(arg1,(void const *)arg2,arg3);
   _swig_go_result = result; 
@@ -795,7 +821,7 @@ intgo _wrap_read_options_set_upper_bound_capi_e7a8c72f040a4d4a(lsm_read_options 
 }
 
 
-intgo _wrap_write_options_create_capi_e7a8c72f040a4d4a(lsm_write_options **_swig_go_0) {
+intgo _wrap_write_options_create_capi_755f643fbc773f8b(lsm_write_options **_swig_go_0) {
   lsm_write_options **arg1 = (lsm_write_options **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -808,7 +834,7 @@ intgo _wrap_write_options_create_capi_e7a8c72f040a4d4a(lsm_write_options **_swig
 }
 
 
-void _wrap_write_options_destroy_capi_e7a8c72f040a4d4a(lsm_write_options *_swig_go_0) {
+void _wrap_write_options_destroy_capi_755f643fbc773f8b(lsm_write_options *_swig_go_0) {
   lsm_write_options *arg1 = (lsm_write_options *) 0 ;
   
   arg1 = (lsm_write_options *)_swig_go_0; 
@@ -818,7 +844,7 @@ void _wrap_write_options_destroy_capi_e7a8c72f040a4d4a(lsm_write_options *_swig_
 }
 
 
-intgo _wrap_write_options_set_sync_capi_e7a8c72f040a4d4a(lsm_write_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_write_options_set_sync_capi_755f643fbc773f8b(lsm_write_options *_swig_go_0, intgo _swig_go_1) {
   lsm_write_options *arg1 = (lsm_write_options *) 0 ;
   int arg2 ;
   int result;
@@ -833,7 +859,7 @@ intgo _wrap_write_options_set_sync_capi_e7a8c72f040a4d4a(lsm_write_options *_swi
 }
 
 
-intgo _wrap_open_capi_e7a8c72f040a4d4a(_gostring_ _swig_go_0, lsm_options *_swig_go_1, lsm_db **_swig_go_2) {
+intgo _wrap_open_capi_755f643fbc773f8b(_gostring_ _swig_go_0, lsm_options *_swig_go_1, lsm_db **_swig_go_2) {
   char *arg1 = (char *) 0 ;
   lsm_options *arg2 = (lsm_options *) 0 ;
   lsm_db **arg3 = (lsm_db **) 0 ;
@@ -855,7 +881,7 @@ intgo _wrap_open_capi_e7a8c72f040a4d4a(_gostring_ _swig_go_0, lsm_options *_swig
 }
 
 
-intgo _wrap_close_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0) {
+intgo _wrap_close_capi_755f643fbc773f8b(lsm_db *_swig_go_0) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -868,7 +894,7 @@ intgo _wrap_close_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0) {
 }
 
 
-intgo _wrap_put_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _goslice_ _swig_go_2, _goslice_ _swig_go_3) {
+intgo _wrap_put_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -880,8 +906,8 @@ intgo _wrap_put_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_write_options *_sw
   
   arg1 = (lsm_db *)_swig_go_0; 
   arg2 = (lsm_write_options *)_swig_go_1; 
-  arg3 = _swig_go_2.array; arg4 = (size_t)_swig_go_2.len; 
-  arg5 = _swig_go_3.array; arg6 = (size_t)_swig_go_3.len; 
+  arg3 = _swig_go_2.p; arg4 = (size_t)_swig_go_2.n; 
+  arg5 = _swig_go_3.p; arg6 = (size_t)_swig_go_3.n; 
   
   result = (int)lsm_put(arg1,(struct lsm_write_options const *)arg2,(void const *)arg3,arg4,(void const *)arg5,arg6);
   _swig_go_result = result; 
@@ -889,7 +915,7 @@ intgo _wrap_put_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_write_options *_sw
 }
 
 
-intgo _wrap_delete_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _goslice_ _swig_go_2) {
+intgo _wrap_delete_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -899,7 +925,7 @@ intgo _wrap_delete_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_write_options *
   
   arg1 = (lsm_db *)_swig_go_0; 
   arg2 = (lsm_write_options *)_swig_go_1; 
-  arg3 = _swig_go_2.array; arg4 = (size_t)_swig_go_2.len; 
+  arg3 = _swig_go_2.p; arg4 = (size_t)_swig_go_2.n; 
   
   result = (int)lsm_delete(arg1,(struct lsm_write_options const *)arg2,(void const *)arg3,arg4);
   _swig_go_result = result; 
@@ -907,7 +933,7 @@ intgo _wrap_delete_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_write_options *
 }
 
 
-intgo _wrap_write_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, lsm_batch *_swig_go_2) {
+intgo _wrap_write_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, lsm_batch *_swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   lsm_batch *arg3 = (lsm_batch *) 0 ;
@@ -924,7 +950,7 @@ intgo _wrap_write_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_write_options *_
 }
 
 
-intgo _wrap_flush_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0) {
+intgo _wrap_flush_capi_755f643fbc773f8b(lsm_db *_swig_go_0) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -937,7 +963,7 @@ intgo _wrap_flush_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0) {
 }
 
 
-intgo _wrap_compact_range_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, _goslice_ _swig_go_1, _goslice_ _swig_go_2) {
+intgo _wrap_compact_range_capi_755f643fbc773f8b(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -947,8 +973,8 @@ intgo _wrap_compact_range_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, _goslice_ _s
   intgo _swig_go_result;
   
   arg1 = (lsm_db *)_swig_go_0; 
-  arg2 = _swig_go_1.array; arg3 = (size_t)_swig_go_1.len; 
-  arg4 = _swig_go_2.array; arg5 = (size_t)_swig_go_2.len; 
+  arg2 = _swig_go_1.p; arg3 = (size_t)_swig_go_1.n; 
+  arg4 = _swig_go_2.p; arg5 = (size_t)_swig_go_2.n; 
   
   result = (int)lsm_compact_range(arg1,(void const *)arg2,arg3,(void const *)arg4,arg5);
   _swig_go_result = result; 
@@ -956,7 +982,7 @@ intgo _wrap_compact_range_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, _goslice_ _s
 }
 
 
-intgo _wrap_approximate_size_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, _goslice_ _swig_go_1, _goslice_ _swig_go_2, long long *_swig_go_3) {
+intgo _wrap_approximate_size_capi_755f643fbc773f8b(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, long long *_swig_go_3) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -967,8 +993,8 @@ intgo _wrap_approximate_size_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, _goslice_
   intgo _swig_go_result;
   
   arg1 = (lsm_db *)_swig_go_0; 
-  arg2 = _swig_go_1.array; arg3 = (size_t)_swig_go_1.len; 
-  arg4 = _swig_go_2.array; arg5 = (size_t)_swig_go_2.len; 
+  arg2 = _swig_go_1.p; arg3 = (size_t)_swig_go_1.n; 
+  arg4 = _swig_go_2.p; arg5 = (size_t)_swig_go_2.n; 
   arg6 = (uint64_t *)_swig_go_3; 
   
   result = (int)lsm_approximate_size(arg1,(void const *)arg2,arg3,(void const *)arg4,arg5,arg6);
@@ -977,7 +1003,7 @@ intgo _wrap_approximate_size_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, _goslice_
 }
 
 
-intgo _wrap_destroy_capi_e7a8c72f040a4d4a(_gostring_ _swig_go_0) {
+intgo _wrap_destroy_capi_755f643fbc773f8b(_gostring_ _swig_go_0) {
   char *arg1 = (char *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -995,7 +1021,7 @@ intgo _wrap_destroy_capi_e7a8c72f040a4d4a(_gostring_ _swig_go_0) {
 }
 
 
-intgo _wrap_batch_create_capi_e7a8c72f040a4d4a(lsm_batch **_swig_go_0) {
+intgo _wrap_batch_create_capi_755f643fbc773f8b(lsm_batch **_swig_go_0) {
   lsm_batch **arg1 = (lsm_batch **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1008,7 +1034,7 @@ intgo _wrap_batch_create_capi_e7a8c72f040a4d4a(lsm_batch **_swig_go_0) {
 }
 
 
-void _wrap_batch_destroy_capi_e7a8c72f040a4d4a(lsm_batch *_swig_go_0) {
+void _wrap_batch_destroy_capi_755f643fbc773f8b(lsm_batch *_swig_go_0) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   
   arg1 = (lsm_batch *)_swig_go_0; 
@@ -1018,7 +1044,7 @@ void _wrap_batch_destroy_capi_e7a8c72f040a4d4a(lsm_batch *_swig_go_0) {
 }
 
 
-intgo _wrap_batch_put_capi_e7a8c72f040a4d4a(lsm_batch *_swig_go_0, _goslice_ _swig_go_1, _goslice_ _swig_go_2) {
+intgo _wrap_batch_put_capi_755f643fbc773f8b(lsm_batch *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1028,8 +1054,8 @@ intgo _wrap_batch_put_capi_e7a8c72f040a4d4a(lsm_batch *_swig_go_0, _goslice_ _sw
   intgo _swig_go_result;
   
   arg1 = (lsm_batch *)_swig_go_0; 
-  arg2 = _swig_go_1.array; arg3 = (size_t)_swig_go_1.len; 
-  arg4 = _swig_go_2.array; arg5 = (size_t)_swig_go_2.len; 
+  arg2 = _swig_go_1.p; arg3 = (size_t)_swig_go_1.n; 
+  arg4 = _swig_go_2.p; arg5 = (size_t)_swig_go_2.n; 
   
   result = (int)lsm_batch_put(arg1,(void const *)arg2,arg3,(void const *)arg4,arg5);
   _swig_go_result = result; 
@@ -1037,7 +1063,7 @@ intgo _wrap_batch_put_capi_e7a8c72f040a4d4a(lsm_batch *_swig_go_0, _goslice_ _sw
 }
 
 
-intgo _wrap_batch_delete_capi_e7a8c72f040a4d4a(lsm_batch *_swig_go_0, _goslice_ _swig_go_1) {
+intgo _wrap_batch_delete_capi_755f643fbc773f8b(lsm_batch *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1045,7 +1071,7 @@ intgo _wrap_batch_delete_capi_e7a8c72f040a4d4a(lsm_batch *_swig_go_0, _goslice_ 
   intgo _swig_go_result;
   
   arg1 = (lsm_batch *)_swig_go_0; 
-  arg2 = _swig_go_1.array; arg3 = (size_t)_swig_go_1.len; 
+  arg2 = _swig_go_1.p; arg3 = (size_t)_swig_go_1.n; 
   
   result = (int)lsm_batch_delete(arg1,(void const *)arg2,arg3);
   _swig_go_result = result; 
@@ -1053,7 +1079,7 @@ intgo _wrap_batch_delete_capi_e7a8c72f040a4d4a(lsm_batch *_swig_go_0, _goslice_ 
 }
 
 
-intgo _wrap_batch_clear_capi_e7a8c72f040a4d4a(lsm_batch *_swig_go_0) {
+intgo _wrap_batch_clear_capi_755f643fbc773f8b(lsm_batch *_swig_go_0) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1066,7 +1092,7 @@ intgo _wrap_batch_clear_capi_e7a8c72f040a4d4a(lsm_batch *_swig_go_0) {
 }
 
 
-long long _wrap_batch_count_capi_e7a8c72f040a4d4a(lsm_batch *_swig_go_0) {
+long long _wrap_batch_count_capi_755f643fbc773f8b(lsm_batch *_swig_go_0) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1079,7 +1105,7 @@ long long _wrap_batch_count_capi_e7a8c72f040a4d4a(lsm_batch *_swig_go_0) {
 }
 
 
-intgo _wrap_snapshot_create_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_snapshot **_swig_go_1) {
+intgo _wrap_snapshot_create_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_snapshot **_swig_go_1) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_snapshot **arg2 = (lsm_snapshot **) 0 ;
   int result;
@@ -1094,7 +1120,7 @@ intgo _wrap_snapshot_create_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_snapsh
 }
 
 
-intgo _wrap_snapshot_release_capi_e7a8c72f040a4d4a(lsm_snapshot *_swig_go_0) {
+intgo _wrap_snapshot_release_capi_755f643fbc773f8b(lsm_snapshot *_swig_go_0) {
   lsm_snapshot *arg1 = (lsm_snapshot *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1107,7 +1133,7 @@ intgo _wrap_snapshot_release_capi_e7a8c72f040a4d4a(lsm_snapshot *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_open_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, lsm_iter **_swig_go_2) {
+intgo _wrap_iter_open_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, lsm_iter **_swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_read_options *arg2 = (lsm_read_options *) 0 ;
   lsm_iter **arg3 = (lsm_iter **) 0 ;
@@ -1124,7 +1150,7 @@ intgo _wrap_iter_open_capi_e7a8c72f040a4d4a(lsm_db *_swig_go_0, lsm_read_options
 }
 
 
-void _wrap_iter_close_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0) {
+void _wrap_iter_close_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   
   arg1 = (lsm_iter *)_swig_go_0; 
@@ -1134,7 +1160,7 @@ void _wrap_iter_close_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_seek_first_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_seek_first_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1147,7 +1173,7 @@ intgo _wrap_iter_seek_first_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_seek_last_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_seek_last_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1160,7 +1186,7 @@ intgo _wrap_iter_seek_last_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_seek_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0, _goslice_ _swig_go_1) {
+intgo _wrap_iter_seek_capi_755f643fbc773f8b(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1168,7 +1194,7 @@ intgo _wrap_iter_seek_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0, _goslice_ _swi
   intgo _swig_go_result;
   
   arg1 = (lsm_iter *)_swig_go_0; 
-  arg2 = _swig_go_1.array; arg3 = (size_t)_swig_go_1.len; 
+  arg2 = _swig_go_1.p; arg3 = (size_t)_swig_go_1.n; 
   
   result = (int)lsm_iter_seek(arg1,(void const *)arg2,arg3);
   _swig_go_result = result; 
@@ -1176,7 +1202,7 @@ intgo _wrap_iter_seek_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0, _goslice_ _swi
 }
 
 
-intgo _wrap_iter_seek_for_prev_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0, _goslice_ _swig_go_1) {
+intgo _wrap_iter_seek_for_prev_capi_755f643fbc773f8b(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1184,7 +1210,7 @@ intgo _wrap_iter_seek_for_prev_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0, _gosl
   intgo _swig_go_result;
   
   arg1 = (lsm_iter *)_swig_go_0; 
-  arg2 = _swig_go_1.array; arg3 = (size_t)_swig_go_1.len; 
+  arg2 = _swig_go_1.p; arg3 = (size_t)_swig_go_1.n; 
   
   result = (int)lsm_iter_seek_for_prev(arg1,(void const *)arg2,arg3);
   _swig_go_result = result; 
@@ -1192,7 +1218,7 @@ intgo _wrap_iter_seek_for_prev_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0, _gosl
 }
 
 
-intgo _wrap_iter_next_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_next_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1205,7 +1231,7 @@ intgo _wrap_iter_next_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_prev_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_prev_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1218,7 +1244,7 @@ intgo _wrap_iter_prev_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_valid_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_valid_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1231,7 +1257,7 @@ intgo _wrap_iter_valid_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_status_capi_e7a8c72f040a4d4a(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_status_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
