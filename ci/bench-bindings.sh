@@ -57,10 +57,11 @@ for r in $(seq 1 "$rounds"); do
       tee -a "$out"
   fi
   if [ "$go" = 1 ]; then
-    # "BenchmarkPut-2  1000000  2221 ns/op ..." -> the C tool's line format.
-    (cd "$db" && TMPDIR="$db" "$root/build/lsm-go.test" -test.run '^$' -test.bench . \
+    # "BenchmarkWorkload/put-2  1000000  2221 ns/op ..." -> the C tool's
+    # line format.
+    (cd "$db" && TMPDIR="$db" "$root/build/lsm-go.test" -test.run '^$' -test.bench Workload \
       -test.benchtime="${num}x") |
-      awk '/^Benchmark/ { step = tolower(substr($1, 10)); sub(/-[0-9]+$/, "", step);
+      awk '/^BenchmarkWorkload\// { step = substr($1, 19); sub(/-[0-9]+$/, "", step);
              printf "go step %s ops %d seconds %.3f ns_per_op %.1f\n", step, $2, $2 * $3 / 1e9, $3 }' |
       tee -a "$out"
   fi
@@ -93,5 +94,14 @@ for step in ("put", "get", "iterate"):
     if rocks:
         row += f" {statistics.median(costs[('rocksdbjni', step)]):>11.1f}"
     print(row)
+# The machine's speed drifts between rounds, and a round's C and binding
+# runs are back to back, so the ratio within each round is steadier than
+# the ratio of the medians.
+for b in bindings:
+    print(f"\n{names[b]}/C within each round, and their median")
+    for step in ("put", "get", "iterate"):
+        ratios = [x / c for x, c in zip(costs[(b, step)], costs[("c", step)])]
+        print(f"{step:<8} " + " ".join(f"{r:.2f}" for r in ratios) +
+              f"   median {statistics.median(ratios):.2f}")
 PY
 rm -f "$out"
