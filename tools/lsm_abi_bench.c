@@ -90,6 +90,13 @@ int main(int argc, char **argv) {
     return 2;
   }
 
+  char *value = malloc(value_size ? value_size : 1);
+  char *pattern = make_pattern(value_size);
+  if (value == NULL || pattern == NULL) {
+    fprintf(stderr, "lsm_abi_bench: out of memory\n");
+    return 1;
+  }
+
   int rc = lsm_destroy(dir);
   if (rc != LSM_OK) die("destroy", rc);
   lsm_options *opts;
@@ -101,12 +108,6 @@ int main(int argc, char **argv) {
   lsm_options_destroy(opts);
 
   char key[16];
-  char *value = malloc(value_size ? value_size : 1);
-  char *pattern = make_pattern(value_size);
-  if (value == NULL || pattern == NULL) {
-    fprintf(stderr, "lsm_abi_bench: out of memory\n");
-    return 1;
-  }
   double t = now_seconds();
   for (unsigned long long i = 0; i < num; i++) {
     unsigned long long k = i * 1000003ULL % num;

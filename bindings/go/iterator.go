@@ -240,5 +240,6 @@ func (it *Iterator) closeNative() bool {
 	}
 	capi.Iter_close(it.h.ptr)
 	capi.Go_entry_free(it.entryPtr)
+	it.entry, it.entryPtr = nil, 0 // unreachable now: every reader acquires first
 	return true
 }

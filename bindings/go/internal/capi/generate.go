@@ -3,8 +3,9 @@
 // package lsm, the idiomatic layer, is its only user.
 //
 // Each function is one cgo call. Handles are uintptrs, byte strings are
-// []byte read in place for the length of the call, and status codes come
-// back as ints (see bindings/lsm.i for what crosses and how).
+// []byte read in place for the length of the call (those C only reads
+// cross as string headers, which cgo need not check), and status codes
+// come back as ints (see bindings/lsm.i for what crosses and how).
 package capi
 
 //go:generate sh ../../gen.sh
