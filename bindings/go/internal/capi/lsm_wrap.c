@@ -322,7 +322,7 @@ static long long go_property(lsm_db *db, const char *name, void *buf, size_t cap
 extern "C" {
 #endif
 
-void _wrap_Swig_free_capi_755f643fbc773f8b(void *_swig_go_0) {
+void _wrap_Swig_free_capi_c06d66a3e79da7f0(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -332,7 +332,7 @@ void _wrap_Swig_free_capi_755f643fbc773f8b(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_capi_755f643fbc773f8b(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_capi_c06d66a3e79da7f0(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -345,7 +345,7 @@ void *_wrap_Swig_malloc_capi_755f643fbc773f8b(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_go_iter_move_capi_755f643fbc773f8b(lsm_iter *_swig_go_0, intgo _swig_go_1, _gostring_ _swig_go_2, lsmgo_entry *_swig_go_3) {
+intgo _wrap_go_iter_move_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0, intgo _swig_go_1, _gostring_ _swig_go_2, lsmgo_entry *_swig_go_3) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int arg2 ;
   void *arg3 = (void *) 0 ;
@@ -365,7 +365,7 @@ intgo _wrap_go_iter_move_capi_755f643fbc773f8b(lsm_iter *_swig_go_0, intgo _swig
 }
 
 
-lsmgo_entry *_wrap_go_entry_new_capi_755f643fbc773f8b() {
+lsmgo_entry *_wrap_go_entry_new_capi_c06d66a3e79da7f0() {
   lsmgo_entry *result = 0 ;
   lsmgo_entry *_swig_go_result;
   
@@ -376,7 +376,7 @@ lsmgo_entry *_wrap_go_entry_new_capi_755f643fbc773f8b() {
 }
 
 
-void _wrap_go_entry_free_capi_755f643fbc773f8b(lsmgo_entry *_swig_go_0) {
+void _wrap_go_entry_free_capi_c06d66a3e79da7f0(lsmgo_entry *_swig_go_0) {
   lsmgo_entry *arg1 = (lsmgo_entry *) 0 ;
   
   arg1 = (lsmgo_entry *)_swig_go_0; 
@@ -386,7 +386,7 @@ void _wrap_go_entry_free_capi_755f643fbc773f8b(lsmgo_entry *_swig_go_0) {
 }
 
 
-long long _wrap_go_get_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, _gostring_ _swig_go_2, _goslice_ _swig_go_3) {
+long long _wrap_go_get_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, _gostring_ _swig_go_2, _goslice_ _swig_go_3) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_read_options *arg2 = (lsm_read_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -407,7 +407,7 @@ long long _wrap_go_get_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_read_option
 }
 
 
-intgo _wrap_go_write_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_go_write_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -425,7 +425,7 @@ intgo _wrap_go_write_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_write_options
 }
 
 
-long long _wrap_go_copy_last_error_capi_755f643fbc773f8b(_goslice_ _swig_go_0) {
+long long _wrap_go_copy_last_error_capi_c06d66a3e79da7f0(_goslice_ _swig_go_0) {
   void *arg1 = (void *) 0 ;
   size_t arg2 ;
   size_t result;
@@ -439,7 +439,7 @@ long long _wrap_go_copy_last_error_capi_755f643fbc773f8b(_goslice_ _swig_go_0) {
 }
 
 
-long long _wrap_go_copy_version_capi_755f643fbc773f8b(_goslice_ _swig_go_0) {
+long long _wrap_go_copy_version_capi_c06d66a3e79da7f0(_goslice_ _swig_go_0) {
   void *arg1 = (void *) 0 ;
   size_t arg2 ;
   size_t result;
@@ -453,7 +453,7 @@ long long _wrap_go_copy_version_capi_755f643fbc773f8b(_goslice_ _swig_go_0) {
 }
 
 
-long long _wrap_go_property_capi_755f643fbc773f8b(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
+long long _wrap_go_property_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   char *arg2 = (char *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -476,7 +476,7 @@ long long _wrap_go_property_capi_755f643fbc773f8b(lsm_db *_swig_go_0, _gostring_
 }
 
 
-intgo _wrap_options_create_capi_755f643fbc773f8b(lsm_options **_swig_go_0) {
+intgo _wrap_options_create_capi_c06d66a3e79da7f0(lsm_options **_swig_go_0) {
   lsm_options **arg1 = (lsm_options **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -489,7 +489,7 @@ intgo _wrap_options_create_capi_755f643fbc773f8b(lsm_options **_swig_go_0) {
 }
 
 
-void _wrap_options_destroy_capi_755f643fbc773f8b(lsm_options *_swig_go_0) {
+void _wrap_options_destroy_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   
   arg1 = (lsm_options *)_swig_go_0; 
@@ -499,7 +499,7 @@ void _wrap_options_destroy_capi_755f643fbc773f8b(lsm_options *_swig_go_0) {
 }
 
 
-intgo _wrap_options_set_create_if_missing_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_create_if_missing_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -514,7 +514,7 @@ intgo _wrap_options_set_create_if_missing_capi_755f643fbc773f8b(lsm_options *_sw
 }
 
 
-intgo _wrap_options_set_error_if_exists_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_error_if_exists_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -529,7 +529,7 @@ intgo _wrap_options_set_error_if_exists_capi_755f643fbc773f8b(lsm_options *_swig
 }
 
 
-intgo _wrap_options_set_write_buffer_size_capi_755f643fbc773f8b(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_write_buffer_size_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -544,7 +544,7 @@ intgo _wrap_options_set_write_buffer_size_capi_755f643fbc773f8b(lsm_options *_sw
 }
 
 
-intgo _wrap_options_set_block_size_capi_755f643fbc773f8b(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_block_size_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -559,7 +559,7 @@ intgo _wrap_options_set_block_size_capi_755f643fbc773f8b(lsm_options *_swig_go_0
 }
 
 
-intgo _wrap_options_set_block_cache_size_capi_755f643fbc773f8b(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_block_cache_size_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -574,7 +574,7 @@ intgo _wrap_options_set_block_cache_size_capi_755f643fbc773f8b(lsm_options *_swi
 }
 
 
-intgo _wrap_options_set_bloom_bits_per_key_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_bloom_bits_per_key_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -589,7 +589,7 @@ intgo _wrap_options_set_bloom_bits_per_key_capi_755f643fbc773f8b(lsm_options *_s
 }
 
 
-intgo _wrap_options_set_compression_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_compression_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -604,7 +604,7 @@ intgo _wrap_options_set_compression_capi_755f643fbc773f8b(lsm_options *_swig_go_
 }
 
 
-intgo _wrap_options_set_max_open_files_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_max_open_files_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -619,7 +619,7 @@ intgo _wrap_options_set_max_open_files_capi_755f643fbc773f8b(lsm_options *_swig_
 }
 
 
-intgo _wrap_options_set_background_threads_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_background_threads_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -634,7 +634,7 @@ intgo _wrap_options_set_background_threads_capi_755f643fbc773f8b(lsm_options *_s
 }
 
 
-intgo _wrap_options_set_paranoid_checks_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_paranoid_checks_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -649,7 +649,7 @@ intgo _wrap_options_set_paranoid_checks_capi_755f643fbc773f8b(lsm_options *_swig
 }
 
 
-intgo _wrap_options_set_target_file_size_capi_755f643fbc773f8b(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_target_file_size_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -664,7 +664,7 @@ intgo _wrap_options_set_target_file_size_capi_755f643fbc773f8b(lsm_options *_swi
 }
 
 
-intgo _wrap_options_set_max_bytes_for_level_base_capi_755f643fbc773f8b(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_max_bytes_for_level_base_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -679,7 +679,7 @@ intgo _wrap_options_set_max_bytes_for_level_base_capi_755f643fbc773f8b(lsm_optio
 }
 
 
-intgo _wrap_options_set_level_size_multiplier_capi_755f643fbc773f8b(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_level_size_multiplier_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -694,7 +694,7 @@ intgo _wrap_options_set_level_size_multiplier_capi_755f643fbc773f8b(lsm_options 
 }
 
 
-intgo _wrap_options_set_capi_755f643fbc773f8b(lsm_options *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_options_set_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -721,7 +721,7 @@ intgo _wrap_options_set_capi_755f643fbc773f8b(lsm_options *_swig_go_0, _gostring
 }
 
 
-intgo _wrap_read_options_create_capi_755f643fbc773f8b(lsm_read_options **_swig_go_0) {
+intgo _wrap_read_options_create_capi_c06d66a3e79da7f0(lsm_read_options **_swig_go_0) {
   lsm_read_options **arg1 = (lsm_read_options **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -734,7 +734,7 @@ intgo _wrap_read_options_create_capi_755f643fbc773f8b(lsm_read_options **_swig_g
 }
 
 
-void _wrap_read_options_destroy_capi_755f643fbc773f8b(lsm_read_options *_swig_go_0) {
+void _wrap_read_options_destroy_capi_c06d66a3e79da7f0(lsm_read_options *_swig_go_0) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   
   arg1 = (lsm_read_options *)_swig_go_0; 
@@ -744,7 +744,7 @@ void _wrap_read_options_destroy_capi_755f643fbc773f8b(lsm_read_options *_swig_go
 }
 
 
-intgo _wrap_read_options_set_snapshot_capi_755f643fbc773f8b(lsm_read_options *_swig_go_0, lsm_snapshot *_swig_go_1) {
+intgo _wrap_read_options_set_snapshot_capi_c06d66a3e79da7f0(lsm_read_options *_swig_go_0, lsm_snapshot *_swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   lsm_snapshot *arg2 = (lsm_snapshot *) 0 ;
   int result;
@@ -759,7 +759,7 @@ intgo _wrap_read_options_set_snapshot_capi_755f643fbc773f8b(lsm_read_options *_s
 }
 
 
-intgo _wrap_read_options_set_verify_checksums_capi_755f643fbc773f8b(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_read_options_set_verify_checksums_capi_c06d66a3e79da7f0(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   int arg2 ;
   int result;
@@ -774,7 +774,7 @@ intgo _wrap_read_options_set_verify_checksums_capi_755f643fbc773f8b(lsm_read_opt
 }
 
 
-intgo _wrap_read_options_set_fill_cache_capi_755f643fbc773f8b(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_read_options_set_fill_cache_capi_c06d66a3e79da7f0(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   int arg2 ;
   int result;
@@ -789,7 +789,7 @@ intgo _wrap_read_options_set_fill_cache_capi_755f643fbc773f8b(lsm_read_options *
 }
 
 
-intgo _wrap_read_options_set_lower_bound_capi_755f643fbc773f8b(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_read_options_set_lower_bound_capi_c06d66a3e79da7f0(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -805,7 +805,7 @@ intgo _wrap_read_options_set_lower_bound_capi_755f643fbc773f8b(lsm_read_options 
 }
 
 
-intgo _wrap_read_options_set_upper_bound_capi_755f643fbc773f8b(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_read_options_set_upper_bound_capi_c06d66a3e79da7f0(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -821,7 +821,7 @@ intgo _wrap_read_options_set_upper_bound_capi_755f643fbc773f8b(lsm_read_options 
 }
 
 
-intgo _wrap_write_options_create_capi_755f643fbc773f8b(lsm_write_options **_swig_go_0) {
+intgo _wrap_write_options_create_capi_c06d66a3e79da7f0(lsm_write_options **_swig_go_0) {
   lsm_write_options **arg1 = (lsm_write_options **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -834,7 +834,7 @@ intgo _wrap_write_options_create_capi_755f643fbc773f8b(lsm_write_options **_swig
 }
 
 
-void _wrap_write_options_destroy_capi_755f643fbc773f8b(lsm_write_options *_swig_go_0) {
+void _wrap_write_options_destroy_capi_c06d66a3e79da7f0(lsm_write_options *_swig_go_0) {
   lsm_write_options *arg1 = (lsm_write_options *) 0 ;
   
   arg1 = (lsm_write_options *)_swig_go_0; 
@@ -844,7 +844,7 @@ void _wrap_write_options_destroy_capi_755f643fbc773f8b(lsm_write_options *_swig_
 }
 
 
-intgo _wrap_write_options_set_sync_capi_755f643fbc773f8b(lsm_write_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_write_options_set_sync_capi_c06d66a3e79da7f0(lsm_write_options *_swig_go_0, intgo _swig_go_1) {
   lsm_write_options *arg1 = (lsm_write_options *) 0 ;
   int arg2 ;
   int result;
@@ -859,7 +859,7 @@ intgo _wrap_write_options_set_sync_capi_755f643fbc773f8b(lsm_write_options *_swi
 }
 
 
-intgo _wrap_open_capi_755f643fbc773f8b(_gostring_ _swig_go_0, lsm_options *_swig_go_1, lsm_db **_swig_go_2) {
+intgo _wrap_open_capi_c06d66a3e79da7f0(_gostring_ _swig_go_0, lsm_options *_swig_go_1, lsm_db **_swig_go_2) {
   char *arg1 = (char *) 0 ;
   lsm_options *arg2 = (lsm_options *) 0 ;
   lsm_db **arg3 = (lsm_db **) 0 ;
@@ -881,7 +881,7 @@ intgo _wrap_open_capi_755f643fbc773f8b(_gostring_ _swig_go_0, lsm_options *_swig
 }
 
 
-intgo _wrap_close_capi_755f643fbc773f8b(lsm_db *_swig_go_0) {
+intgo _wrap_close_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -894,7 +894,7 @@ intgo _wrap_close_capi_755f643fbc773f8b(lsm_db *_swig_go_0) {
 }
 
 
-intgo _wrap_put_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
+intgo _wrap_put_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -915,7 +915,7 @@ intgo _wrap_put_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_write_options *_sw
 }
 
 
-intgo _wrap_delete_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_delete_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -933,7 +933,7 @@ intgo _wrap_delete_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_write_options *
 }
 
 
-intgo _wrap_write_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, lsm_batch *_swig_go_2) {
+intgo _wrap_write_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, lsm_batch *_swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   lsm_batch *arg3 = (lsm_batch *) 0 ;
@@ -950,7 +950,7 @@ intgo _wrap_write_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_write_options *_
 }
 
 
-intgo _wrap_flush_capi_755f643fbc773f8b(lsm_db *_swig_go_0) {
+intgo _wrap_flush_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -963,7 +963,7 @@ intgo _wrap_flush_capi_755f643fbc773f8b(lsm_db *_swig_go_0) {
 }
 
 
-intgo _wrap_compact_range_capi_755f643fbc773f8b(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_compact_range_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -982,7 +982,7 @@ intgo _wrap_compact_range_capi_755f643fbc773f8b(lsm_db *_swig_go_0, _gostring_ _
 }
 
 
-intgo _wrap_approximate_size_capi_755f643fbc773f8b(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, long long *_swig_go_3) {
+intgo _wrap_approximate_size_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, long long *_swig_go_3) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1003,7 +1003,7 @@ intgo _wrap_approximate_size_capi_755f643fbc773f8b(lsm_db *_swig_go_0, _gostring
 }
 
 
-intgo _wrap_destroy_capi_755f643fbc773f8b(_gostring_ _swig_go_0) {
+intgo _wrap_destroy_capi_c06d66a3e79da7f0(_gostring_ _swig_go_0) {
   char *arg1 = (char *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1021,7 +1021,7 @@ intgo _wrap_destroy_capi_755f643fbc773f8b(_gostring_ _swig_go_0) {
 }
 
 
-intgo _wrap_batch_create_capi_755f643fbc773f8b(lsm_batch **_swig_go_0) {
+intgo _wrap_batch_create_capi_c06d66a3e79da7f0(lsm_batch **_swig_go_0) {
   lsm_batch **arg1 = (lsm_batch **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1034,7 +1034,7 @@ intgo _wrap_batch_create_capi_755f643fbc773f8b(lsm_batch **_swig_go_0) {
 }
 
 
-void _wrap_batch_destroy_capi_755f643fbc773f8b(lsm_batch *_swig_go_0) {
+void _wrap_batch_destroy_capi_c06d66a3e79da7f0(lsm_batch *_swig_go_0) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   
   arg1 = (lsm_batch *)_swig_go_0; 
@@ -1044,7 +1044,7 @@ void _wrap_batch_destroy_capi_755f643fbc773f8b(lsm_batch *_swig_go_0) {
 }
 
 
-intgo _wrap_batch_put_capi_755f643fbc773f8b(lsm_batch *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_batch_put_capi_c06d66a3e79da7f0(lsm_batch *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1063,7 +1063,7 @@ intgo _wrap_batch_put_capi_755f643fbc773f8b(lsm_batch *_swig_go_0, _gostring_ _s
 }
 
 
-intgo _wrap_batch_delete_capi_755f643fbc773f8b(lsm_batch *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_batch_delete_capi_c06d66a3e79da7f0(lsm_batch *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1079,7 +1079,7 @@ intgo _wrap_batch_delete_capi_755f643fbc773f8b(lsm_batch *_swig_go_0, _gostring_
 }
 
 
-intgo _wrap_batch_clear_capi_755f643fbc773f8b(lsm_batch *_swig_go_0) {
+intgo _wrap_batch_clear_capi_c06d66a3e79da7f0(lsm_batch *_swig_go_0) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1092,7 +1092,7 @@ intgo _wrap_batch_clear_capi_755f643fbc773f8b(lsm_batch *_swig_go_0) {
 }
 
 
-long long _wrap_batch_count_capi_755f643fbc773f8b(lsm_batch *_swig_go_0) {
+long long _wrap_batch_count_capi_c06d66a3e79da7f0(lsm_batch *_swig_go_0) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1105,7 +1105,7 @@ long long _wrap_batch_count_capi_755f643fbc773f8b(lsm_batch *_swig_go_0) {
 }
 
 
-intgo _wrap_snapshot_create_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_snapshot **_swig_go_1) {
+intgo _wrap_snapshot_create_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_snapshot **_swig_go_1) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_snapshot **arg2 = (lsm_snapshot **) 0 ;
   int result;
@@ -1120,7 +1120,7 @@ intgo _wrap_snapshot_create_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_snapsh
 }
 
 
-intgo _wrap_snapshot_release_capi_755f643fbc773f8b(lsm_snapshot *_swig_go_0) {
+intgo _wrap_snapshot_release_capi_c06d66a3e79da7f0(lsm_snapshot *_swig_go_0) {
   lsm_snapshot *arg1 = (lsm_snapshot *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1133,7 +1133,7 @@ intgo _wrap_snapshot_release_capi_755f643fbc773f8b(lsm_snapshot *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_open_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, lsm_iter **_swig_go_2) {
+intgo _wrap_iter_open_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, lsm_iter **_swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_read_options *arg2 = (lsm_read_options *) 0 ;
   lsm_iter **arg3 = (lsm_iter **) 0 ;
@@ -1150,7 +1150,7 @@ intgo _wrap_iter_open_capi_755f643fbc773f8b(lsm_db *_swig_go_0, lsm_read_options
 }
 
 
-void _wrap_iter_close_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
+void _wrap_iter_close_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   
   arg1 = (lsm_iter *)_swig_go_0; 
@@ -1160,7 +1160,7 @@ void _wrap_iter_close_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_seek_first_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_seek_first_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1173,7 +1173,7 @@ intgo _wrap_iter_seek_first_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_seek_last_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_seek_last_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1186,7 +1186,7 @@ intgo _wrap_iter_seek_last_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_seek_capi_755f643fbc773f8b(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_iter_seek_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1202,7 +1202,7 @@ intgo _wrap_iter_seek_capi_755f643fbc773f8b(lsm_iter *_swig_go_0, _gostring_ _sw
 }
 
 
-intgo _wrap_iter_seek_for_prev_capi_755f643fbc773f8b(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_iter_seek_for_prev_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1218,7 +1218,7 @@ intgo _wrap_iter_seek_for_prev_capi_755f643fbc773f8b(lsm_iter *_swig_go_0, _gost
 }
 
 
-intgo _wrap_iter_next_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_next_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1231,7 +1231,7 @@ intgo _wrap_iter_next_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_prev_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_prev_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1244,7 +1244,7 @@ intgo _wrap_iter_prev_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_valid_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_valid_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1257,7 +1257,7 @@ intgo _wrap_iter_valid_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_status_capi_755f643fbc773f8b(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_status_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
