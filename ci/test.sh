@@ -74,7 +74,7 @@ ctest --test-dir build/asan --output-on-failure -j "$jobs" -E '^install\.'
 # TSan the suites scale themselves down (db_compaction_test's space test
 # writes 10,000 keys unless LSM_SPACE_KEYS says otherwise; LSM_STRESS_SCALE
 # scales db_concurrency_test).
-tsan_tests=(db_concurrency_test skiplist_test signal_test lru_cache_test db_test db_compaction_test)
+tsan_tests=(db_concurrency_test skiplist_test signal_test lru_cache_test block_buffer_test db_test db_compaction_test)
 cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLSM_WERROR=ON -DLSM_SANITIZE=thread \
   -DLSM_BUILD_TOOLS=OFF >/dev/null
 cmake --build build/tsan -j "$jobs" --target "${tsan_tests[@]}"

@@ -47,8 +47,8 @@ class KeyBuffer {
 
 }  // namespace
 
-Block::Block(std::string_view contents) : data_(new char[contents.size()]), size_(contents.size()) {
-  if (size_ > 0) std::memcpy(data_.get(), contents.data(), size_);
+Block::Block(std::string_view contents) : data_(contents.size()), size_(contents.size()) {
+  if (size_ > 0) std::memcpy(data_.data(), contents.data(), size_);
   Parse();
 }
 
@@ -56,7 +56,7 @@ Block::Block(BlockContents contents) : data_(std::move(contents.data)), size_(co
 
 void Block::Parse() {
   if (size_ < 4) return;  // malformed: ok() is false
-  uint32_t n = DecodeFixed32(data_.get() + size_ - 4);
+  uint32_t n = DecodeFixed32(data_.data() + size_ - 4);
   uint64_t max_restarts = (size_ - 4) / 4;
   if (n == 0 || n > max_restarts) return;
   num_restarts_ = n;
@@ -68,7 +68,7 @@ class BlockIterator final : public Iterator {
  public:
   // owner may be null when the caller keeps block alive.
   BlockIterator(std::shared_ptr<const Block> owner, const Block* block, KeyCompare cmp)
-      : owner_(std::move(owner)), cmp_(cmp), data_(block->data_.get()),
+      : owner_(std::move(owner)), cmp_(cmp), data_(block->data_.data()),
         restarts_(block->restart_offset_), num_restarts_(block->num_restarts_),
         current_(restarts_) {
     value_ = std::string_view(data_ + restarts_, 0);

@@ -14,16 +14,17 @@
 #include <string_view>
 
 #include "core/table/iterator.h"
+#include "core/util/block_buffer.h"
 
 namespace lsm {
 
 // Three-way key comparison used to search a block.
 using KeyCompare = int (*)(std::string_view, std::string_view);
 
-// An uncompressed block's bytes, as ReadBlock makes them: one allocation,
-// never zero-filled first.
+// An uncompressed block's bytes, as ReadBlock makes them: one pooled buffer
+// (core/util/block_buffer.h), never zero-filled first.
 struct BlockContents {
-  std::unique_ptr<char[]> data;
+  BlockBuffer data;
   size_t size = 0;
 };
 
@@ -33,6 +34,9 @@ class Block {
   explicit Block(BlockContents contents);
 
   size_t size() const { return size_; }
+  // Heap bytes the contents hold (size() rounded up to the buffer's
+  // capacity): what the block cache charges.
+  size_t allocated() const { return data_.capacity(); }
   // False if the restart array is malformed; iterators then report it.
   bool ok() const { return ok_; }
 
@@ -47,7 +51,7 @@ class Block {
   friend class BlockIterator;
   void Parse();
 
-  std::unique_ptr<char[]> data_;
+  BlockBuffer data_;
   size_t size_ = 0;
   uint32_t restart_offset_ = 0;  // offset of the restart array
   uint32_t num_restarts_ = 0;

@@ -120,8 +120,8 @@ Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHa
   }
   switch (static_cast<BlockType>(type)) {
     case BlockType::kRaw:
-      contents->data.reset(new char[n]);
-      if (n > 0) std::memcpy(contents->data.get(), data, n);
+      contents->data = BlockBuffer(n);
+      if (n > 0) std::memcpy(contents->data.data(), data, n);
       contents->size = n;
       return Status::OK();
     case BlockType::kLz4: {
@@ -132,8 +132,8 @@ Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHa
       if (p == nullptr || raw_len > (1u << 30) || raw_len > 255 * static_cast<uint64_t>(data + n - p) + 64) {
         return Status::Corruption("bad lz4 block header");
       }
-      std::unique_ptr<char[]> out(new char[raw_len]);
-      int got_len = LZ4_decompress_safe(p, out.get(), static_cast<int>(data + n - p), static_cast<int>(raw_len));
+      BlockBuffer out(raw_len);
+      int got_len = LZ4_decompress_safe(p, out.data(), static_cast<int>(data + n - p), static_cast<int>(raw_len));
       if (got_len < 0 || static_cast<uint32_t>(got_len) != raw_len) {
         return Status::Corruption("lz4 block does not decompress");
       }
@@ -149,7 +149,7 @@ Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHa
                  bool verify_checksum, std::string* contents) {
   BlockContents c;
   Status s = ReadBlock(file, file_size, handle, verify_checksum, &c);
-  if (s.ok()) contents->assign(c.data.get(), c.size);
+  if (s.ok()) contents->assign(c.data.data(), c.size);
   return s;
 }
 

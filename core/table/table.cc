@@ -173,7 +173,7 @@ Status Table::ReadDataBlock(const TableReadOptions& ro, const BlockHandle& handl
   // Only verified blocks are shared: a reader that asked for checksums must
   // never get a damaged block another reader cached without them.
   if (block_cache_ != nullptr && ro.fill_cache && ro.verify_checksums) {
-    block_cache_->Insert(key, b, b->size());
+    block_cache_->Insert(key, b, b->allocated());
   }
   *block = std::move(b);
   return Status::OK();

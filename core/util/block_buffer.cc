@@ -1,0 +1,144 @@
+#include "core/util/block_buffer.h"
+
+#include <atomic>
+#include <mutex>
+#include <new>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define LSM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LSM_ASAN 1
+#endif
+#endif
+#ifdef LSM_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+
+namespace lsm {
+namespace {
+
+constexpr size_t kClasses = BlockBuffer::kMaxPooled / BlockBuffer::kGranule;
+
+// An idle buffer's first bytes: the next idle buffer of its class.
+struct Idle {
+  Idle* next;
+};
+
+void Poison(char* p, size_t n) {
+#ifdef LSM_ASAN
+  ASAN_POISON_MEMORY_REGION(p + sizeof(Idle), n - sizeof(Idle));
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
+void Unpoison(char* p, size_t n) {
+#ifdef LSM_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(p, n);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
+
+// A shard of the shard. A thread uses one shard for all it takes and
+// returns, so threads reading at once seldom share a mutex; a thread whose
+// reads evict about as much as they load (the usual case once the cache is
+// full) finds its own returned buffers there.
+struct alignas(64) Shard {
+  std::mutex mu;
+  Idle* idle[kClasses] = {};  // idle[c]: buffers of (c + 1) granules
+  size_t idle_bytes = 0;
+};
+
+constexpr size_t kShards = BlockBuffer::kShards;
+constexpr size_t kMaxIdlePerShard = BlockBuffer::kMaxIdleBytes / kShards;
+
+// Never destroyed: a block may be freed during static destruction (a
+// database a program never closed), after any static pool would be gone.
+Shard* Shards() {
+  static Shard* shards = new Shard[kShards];
+  return shards;
+}
+
+// The calling thread's shard: threads are dealt shards in turn.
+Shard& MyShard() {
+  static std::atomic<size_t> next{0};
+  thread_local const size_t mine = next.fetch_add(1, std::memory_order_relaxed) % kShards;
+  return Shards()[mine];
+}
+
+}  // namespace
+
+BlockBuffer::BlockBuffer(size_t n) {
+  if (n == 0) return;
+  const size_t granules = (n + kGranule - 1) / kGranule;
+  if (granules > kClasses) {
+    data_ = new char[n];
+    capacity_ = n;
+    return;
+  }
+  Shard& shard = MyShard();
+  {
+    std::lock_guard<std::mutex> l(shard.mu);
+    const size_t last = granules + kLookAhead < kClasses ? granules + kLookAhead : kClasses;
+    for (size_t g = granules; g <= last; g++) {
+      Idle* b = shard.idle[g - 1];
+      if (b == nullptr) continue;
+      shard.idle[g - 1] = b->next;
+      shard.idle_bytes -= g * kGranule;
+      data_ = reinterpret_cast<char*>(b);
+      capacity_ = g * kGranule;
+      break;
+    }
+  }
+  if (data_ != nullptr) {
+    Unpoison(data_, capacity_);
+    return;
+  }
+  data_ = new char[granules * kGranule];
+  capacity_ = granules * kGranule;
+}
+
+BlockBuffer& BlockBuffer::operator=(BlockBuffer&& o) noexcept {
+  if (this != &o) {
+    reset();
+    data_ = o.data_;
+    capacity_ = o.capacity_;
+    o.data_ = nullptr;
+    o.capacity_ = 0;
+  }
+  return *this;
+}
+
+void BlockBuffer::reset() {
+  char* p = data_;
+  const size_t cap = capacity_;
+  data_ = nullptr;
+  capacity_ = 0;
+  if (p == nullptr) return;
+  if (cap <= kMaxPooled) {  // then a whole number of granules (the constructor)
+    Shard& shard = MyShard();
+    std::lock_guard<std::mutex> l(shard.mu);
+    if (shard.idle_bytes + cap <= kMaxIdlePerShard) {
+      shard.idle[cap / kGranule - 1] = new (p) Idle{shard.idle[cap / kGranule - 1]};
+      shard.idle_bytes += cap;
+      Poison(p, cap);
+      return;
+    }
+  }
+  delete[] p;
+}
+
+size_t BlockBuffer::IdleBytes() {
+  size_t total = 0;
+  for (size_t i = 0; i < kShards; i++) {
+    std::lock_guard<std::mutex> l(Shards()[i].mu);
+    total += Shards()[i].idle_bytes;
+  }
+  return total;
+}
+
+}  // namespace lsm
