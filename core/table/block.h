@@ -34,8 +34,9 @@ class Block {
   explicit Block(BlockContents contents);
 
   size_t size() const { return size_; }
-  // Heap bytes the contents hold (size() rounded up to the buffer's
-  // capacity): what the block cache charges.
+  // Heap bytes the contents hold, the buffer's capacity (size() rounded up
+  // to a pool granule, or a little more: core/util/block_buffer.h): what
+  // the block cache charges.
   size_t allocated() const { return data_.capacity(); }
   // False if the restart array is malformed; iterators then report it.
   bool ok() const { return ok_; }

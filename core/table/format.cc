@@ -73,8 +73,12 @@ std::string FinishBlock(std::string_view raw, bool lz4, BlockType* type) {
   return out;
 }
 
-Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHandle& handle,
-                 bool verify_checksum, BlockContents* contents) {
+namespace {
+
+// ReadBlock's work; out(n) returns where the block's n bytes go.
+template <typename Out>
+Status ReadBlockInto(const RandomAccessFile* file, uint64_t file_size, const BlockHandle& handle,
+                     bool verify_checksum, const Out& out) {
   if (handle.offset > file_size || handle.size > file_size - handle.offset ||
       file_size - handle.offset - handle.size < kBlockTrailerSize) {
     return Status::Corruption("block handle points outside the table");
@@ -119,11 +123,11 @@ Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHa
     }
   }
   switch (static_cast<BlockType>(type)) {
-    case BlockType::kRaw:
-      contents->data = BlockBuffer(n);
-      if (n > 0) std::memcpy(contents->data.data(), data, n);
-      contents->size = n;
+    case BlockType::kRaw: {
+      char* dst = out(n);
+      if (n > 0) std::memcpy(dst, data, n);
       return Status::OK();
+    }
     case BlockType::kLz4: {
       uint32_t raw_len;
       const char* p = GetVarint32Ptr(data, data + n, &raw_len);
@@ -132,24 +136,42 @@ Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHa
       if (p == nullptr || raw_len > (1u << 30) || raw_len > 255 * static_cast<uint64_t>(data + n - p) + 64) {
         return Status::Corruption("bad lz4 block header");
       }
-      BlockBuffer out(raw_len);
-      int got_len = LZ4_decompress_safe(p, out.data(), static_cast<int>(data + n - p), static_cast<int>(raw_len));
+      char* dst = out(raw_len);
+      int got_len = LZ4_decompress_safe(p, dst, static_cast<int>(data + n - p), static_cast<int>(raw_len));
       if (got_len < 0 || static_cast<uint32_t>(got_len) != raw_len) {
         return Status::Corruption("lz4 block does not decompress");
       }
-      contents->data = std::move(out);
-      contents->size = raw_len;
       return Status::OK();
     }
   }
   return Status::Corruption("unknown block type " + std::to_string(static_cast<int>(type)));
 }
 
+}  // namespace
+
+Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHandle& handle,
+                 bool verify_checksum, BlockContents* contents) {
+  BlockContents c;
+  Status s = ReadBlockInto(file, file_size, handle, verify_checksum, [&c](size_t n) {
+    c.data = BlockBuffer(n);
+    c.size = n;
+    return c.data.data();
+  });
+  if (s.ok()) *contents = std::move(c);
+  return s;
+}
+
+// Straight into the string: these blocks (filters, and the tools' reads)
+// live as long as their table or are read once, so they take no pooled
+// buffer, and no copy.
 Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHandle& handle,
                  bool verify_checksum, std::string* contents) {
-  BlockContents c;
-  Status s = ReadBlock(file, file_size, handle, verify_checksum, &c);
-  if (s.ok()) contents->assign(c.data.data(), c.size);
+  std::string c;
+  Status s = ReadBlockInto(file, file_size, handle, verify_checksum, [&c](size_t n) {
+    c.resize(n);
+    return c.data();
+  });
+  if (s.ok()) *contents = std::move(c);
   return s;
 }
 

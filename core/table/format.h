@@ -58,11 +58,13 @@ struct Footer {
 std::string FinishBlock(std::string_view raw, bool lz4, BlockType* type);
 
 // Reads, verifies and uncompresses the block at handle. The stored bytes go
-// through a per-thread scratch buffer, so a block costs one allocation (its
-// contents) and no zero-filling.
+// through a per-thread scratch buffer, so a block costs one buffer (its
+// contents, from the pool in core/util/block_buffer.h) and no zero-filling.
+// On failure *contents is left as it was.
 Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHandle& handle,
                  bool verify_checksum, BlockContents* contents);
-// The same, into a string (index, filter and properties blocks, tools).
+// The same, into a string, zero-filled first and not from the pool (filter
+// blocks, which live as long as their table; tools).
 Status ReadBlock(const RandomAccessFile* file, uint64_t file_size, const BlockHandle& handle,
                  bool verify_checksum, std::string* contents);
 

@@ -4,13 +4,6 @@
 #include <mutex>
 #include <new>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define LSM_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define LSM_ASAN 1
-#endif
-#endif
 #ifdef LSM_ASAN
 #include <sanitizer/asan_interface.h>
 #endif
@@ -18,7 +11,10 @@
 namespace lsm {
 namespace {
 
-constexpr size_t kClasses = BlockBuffer::kMaxPooled / BlockBuffer::kGranule;
+constexpr size_t kGranule = BlockBuffer::kGranule;
+constexpr size_t kClasses = BlockBuffer::kMaxPooled / kGranule;
+constexpr size_t kShards = BlockBuffer::kShards;
+constexpr size_t kMaxIdlePerShard = BlockBuffer::kMaxIdleBytes / kShards;
 
 // An idle buffer's first bytes: the next idle buffer of its class.
 struct Idle {
@@ -27,7 +23,7 @@ struct Idle {
 
 void Poison(char* p, size_t n) {
 #ifdef LSM_ASAN
-  ASAN_POISON_MEMORY_REGION(p + sizeof(Idle), n - sizeof(Idle));
+  ASAN_POISON_MEMORY_REGION(p, n);
 #else
   (void)p;
   (void)n;
@@ -43,7 +39,13 @@ void Unpoison(char* p, size_t n) {
 #endif
 }
 
-// A shard of the shard. A thread uses one shard for all it takes and
+#ifdef LSM_ASAN
+std::atomic<bool> pooling{false};
+#else
+std::atomic<bool> pooling{true};
+#endif
+
+// One shard of the pool. A thread uses one shard for all it takes and
 // returns, so threads reading at once seldom share a mutex; a thread whose
 // reads evict about as much as they load (the usual case once the cache is
 // full) finds its own returned buffers there.
@@ -52,9 +54,6 @@ struct alignas(64) Shard {
   Idle* idle[kClasses] = {};  // idle[c]: buffers of (c + 1) granules
   size_t idle_bytes = 0;
 };
-
-constexpr size_t kShards = BlockBuffer::kShards;
-constexpr size_t kMaxIdlePerShard = BlockBuffer::kMaxIdleBytes / kShards;
 
 // Never destroyed: a block may be freed during static destruction (a
 // database a program never closed), after any static pool would be gone.
@@ -74,12 +73,12 @@ Shard& MyShard() {
 
 BlockBuffer::BlockBuffer(size_t n) {
   if (n == 0) return;
-  const size_t granules = (n + kGranule - 1) / kGranule;
-  if (granules > kClasses) {
+  if (n > kMaxPooled || !pooling.load(std::memory_order_relaxed)) {
     data_ = new char[n];
     capacity_ = n;
     return;
   }
+  const size_t granules = (n + kGranule - 1) / kGranule;
   Shard& shard = MyShard();
   {
     std::lock_guard<std::mutex> l(shard.mu);
@@ -94,12 +93,12 @@ BlockBuffer::BlockBuffer(size_t n) {
       break;
     }
   }
-  if (data_ != nullptr) {
-    Unpoison(data_, capacity_);
-    return;
+  if (data_ == nullptr) {
+    data_ = new char[granules * kGranule];
+    capacity_ = granules * kGranule;
   }
-  data_ = new char[granules * kGranule];
-  capacity_ = granules * kGranule;
+  Unpoison(data_, n);
+  Poison(data_ + n, capacity_ - n);  // ours, but past what was asked for
 }
 
 BlockBuffer& BlockBuffer::operator=(BlockBuffer&& o) noexcept {
@@ -119,17 +118,42 @@ void BlockBuffer::reset() {
   data_ = nullptr;
   capacity_ = 0;
   if (p == nullptr) return;
-  if (cap <= kMaxPooled) {  // then a whole number of granules (the constructor)
+  Unpoison(p, cap);  // the pool writes a link into it, or delete[] frees it
+  // Only whole granules are pooled: an exact buffer made while pooling was
+  // off may have any size.
+  if (cap > kMaxPooled || cap % kGranule != 0 || !pooling.load(std::memory_order_relaxed)) {
+    delete[] p;
+    return;
+  }
+  // Idle buffers freed to make room, deleted once the lock is released.
+  Idle* evicted = nullptr;
+  {
     Shard& shard = MyShard();
     std::lock_guard<std::mutex> l(shard.mu);
+    const size_t cls = cap / kGranule - 1;
+    for (size_t c = kClasses; c-- > 0 && shard.idle_bytes + cap > kMaxIdlePerShard;) {
+      while (c != cls && shard.idle[c] != nullptr && shard.idle_bytes + cap > kMaxIdlePerShard) {
+        Idle* b = shard.idle[c];
+        shard.idle[c] = b->next;
+        shard.idle_bytes -= (c + 1) * kGranule;
+        Unpoison(reinterpret_cast<char*>(b), (c + 1) * kGranule);
+        b->next = evicted;
+        evicted = b;
+      }
+    }
     if (shard.idle_bytes + cap <= kMaxIdlePerShard) {
-      shard.idle[cap / kGranule - 1] = new (p) Idle{shard.idle[cap / kGranule - 1]};
+      shard.idle[cls] = new (p) Idle{shard.idle[cls]};
       shard.idle_bytes += cap;
-      Poison(p, cap);
-      return;
+      Poison(p + sizeof(Idle), cap - sizeof(Idle));
+      p = nullptr;
     }
   }
-  delete[] p;
+  delete[] p;  // the shard is full of buffers this size
+  while (evicted != nullptr) {
+    Idle* next = evicted->next;
+    delete[] reinterpret_cast<char*>(evicted);
+    evicted = next;
+  }
 }
 
 size_t BlockBuffer::IdleBytes() {
@@ -140,5 +164,7 @@ size_t BlockBuffer::IdleBytes() {
   }
   return total;
 }
+
+void BlockBuffer::SetPoolingForTesting(bool on) { pooling.store(on, std::memory_order_relaxed); }
 
 }  // namespace lsm
