@@ -232,48 +232,37 @@ TEST_F(BlockBufferTest, ThreadsHandBuffersToEachOther) {
 }
 
 #ifdef LSM_ASAN
+// A 4096-byte buffer, written to and returned: the pointer outlives it.
+char* ReturnedBuffer() {
+  BlockBuffer b(4096);
+  b.data()[100] = 1;
+  return b.data();
+}
+
+// Expects reading *p to make ASan abort with report.
+void ExpectAsanReport(const char* p, const char* report) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        volatile char c = *p;
+        (void)c;
+      },
+      report);
+}
+
 // An idle buffer is poisoned past its link, and a held one past its
 // request, so with the pool on ASan still sees such reads.
 TEST_F(BlockBufferTest, PoisonedWhereNotTheHolders) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   auto held = EmptyMyShard();
   BlockBuffer live(4000);  // capacity 4096: bytes 4000.. are not the holder's
-  EXPECT_DEATH(
-      {
-        volatile char c = live.data()[4050];
-        (void)c;
-      },
-      "use-after-poison");
-  char* p;
-  {
-    BlockBuffer b(4096);
-    p = b.data();
-    p[100] = 1;
-  }
-  EXPECT_DEATH(
-      {
-        volatile char c = p[100];
-        (void)c;
-      },
-      "use-after-poison");
+  ExpectAsanReport(live.data() + 4050, "use-after-poison");
+  ExpectAsanReport(ReturnedBuffer() + 100, "use-after-poison");
 }
 
 // With the pool off, as under ASan by default, a freed buffer is freed.
 TEST(BlockBufferAsanTest, PoolOffLetsAsanSeeFreedBlocks) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   BlockBuffer::SetPoolingForTesting(false);
-  char* p;
-  {
-    BlockBuffer b(4096);
-    p = b.data();
-    p[100] = 1;
-  }
-  EXPECT_DEATH(
-      {
-        volatile char c = p[100];
-        (void)c;
-      },
-      "heap-use-after-free");
+  ExpectAsanReport(ReturnedBuffer() + 100, "heap-use-after-free");
   BlockBuffer::SetPoolingForTesting(true);
 }
 #endif
