@@ -31,8 +31,9 @@
 // Each engine runs in a process of its own (forked), so that its peak
 // resident memory and the bytes it wrote are its own. Write amplification is
 // the bytes the process passed to write(2) and friends (/proc/self/io wchar:
-// log, tables, MANIFEST, whatever the engine writes) over the bytes of keys
-// and values the workloads wrote.
+// log, tables, MANIFEST, whatever the engine writes), plus what it stored
+// into files through shared mappings (liblsm's write-ahead log; the engine
+// reports it), over the bytes of keys and values the workloads wrote.
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -508,7 +509,7 @@ void RunEngine(const Flags& f, const std::vector<Workload>& workloads, const std
     std::fflush(out);
   }
   if (engine->is_open()) engine->Close();
-  const long long written = ProcWrittenBytes() - written0;
+  const long long written = ProcWrittenBytes() - written0 + engine->bytes_written_by_mapping();
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   std::fprintf(out, "E %s %s %s %lld %lld %.0f %ld\n", name.c_str(), engine->version().c_str(),

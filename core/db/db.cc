@@ -192,7 +192,7 @@ Status DB::Recover() {
   // A fresh WAL; the replayed ones become obsolete once the edit commits.
   log_number_ = versions_->NewFileNumber();
   std::unique_ptr<WritableFile> file;
-  s = fs_->NewWritableFile(LogFileName(dir_, log_number_), &file);
+  s = fs_->NewLogFile(LogFileName(dir_, log_number_), &file);
   if (s.ok()) s = fs_->SyncDir(dir_);
   if (!s.ok()) return s;
   log_ = std::make_unique<LogWriter>(std::move(file));
@@ -420,7 +420,9 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
     // published below; and if the sync fails they never reach a table,
     // since a memtable is persisted only by a flush after a leader switches
     // it out, which bg_error_ prevents from then on (nor does closing flush).
+    const uint64_t mapped_before = log->bytes_mapped();
     s = log->AddRecord(std::string_view(header, sizeof(header)), group->body(), false);
+    const uint64_t mapped = log->bytes_mapped() - mapped_before;
     if (s.ok()) s = group->InsertInto(mem, first);
     bool synced = false;
     uint64_t sync_micros = 0;
@@ -443,6 +445,7 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
       versions_->set_last_sequence(last);
       user_bytes_written_ += group->ApproximateSize();
       wal_bytes_written_ += group->ApproximateSize() + kLogHeaderSize;
+      wal_bytes_mapped_ += mapped;
       if (sync) {
         expected_sync_writers_ = expected;
         synced_writes_ += group_sync_threads_.size();
@@ -567,7 +570,7 @@ Status DB::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock) {
     }
     uint64_t number = versions_->NewFileNumber();
     std::unique_ptr<WritableFile> file;
-    Status s = fs_->NewWritableFile(LogFileName(dir_, number), &file);
+    Status s = fs_->NewLogFile(LogFileName(dir_, number), &file);
     // The new log's directory entry must be durable before a sync write to
     // it is acknowledged, and the old log's tail before any write to the new
     // one is: otherwise a power loss could keep a later sync write and lose
@@ -1175,7 +1178,7 @@ bool DB::GetProperty(std::string_view name, std::string* value) {
 std::string DB::StatsString() {
   auto v = versions_->current();
   std::string out;
-  char line[320];
+  char line[512];
   out +=
       "level files        bytes       target  score   read-bytes  written-bytes  moved-bytes "
       "compactions\n";
@@ -1207,11 +1210,11 @@ std::string DB::StatsString() {
                                                   static_cast<double>(last_level_bytes);
   std::snprintf(line, sizeof(line),
                 "table-bytes: %" PRIu64 "\nuser-bytes-written: %" PRIu64 "\nwal-bytes-written: %" PRIu64
-                "\nwrite-amplification: %.2f\nspace-amplification: %.2f\nflushes: %" PRIu64
+                " (%" PRIu64 " through a mapping)\nwrite-amplification: %.2f\nspace-amplification: %.2f\nflushes: %" PRIu64
                 "\nlevel0-max-files: %d\nstall-micros: %" PRIu64 "\nslowdowns: %" PRIu64 "\nstops: %" PRIu64
                 "\nrunning-compactions: %zu\nwal-syncs: %" PRIu64 " for %" PRIu64 " sync writes, %" PRIu64
                 " us syncing\n",
-                total_bytes, user_bytes_written_, wal_bytes_written_, wamp, samp, flush_count_,
+                total_bytes, user_bytes_written_, wal_bytes_written_, wal_bytes_mapped_, wamp, samp, flush_count_,
                 max_level0_files_, stall_micros_, slowdowns_, stops_, running_compactions_.size(), wal_syncs_,
                 synced_writes_, wal_sync_micros_);
   out += line;

@@ -206,6 +206,7 @@ class DB {
   uint64_t flush_bytes_ = 0;
   uint64_t user_bytes_written_ = 0;
   uint64_t wal_bytes_written_ = 0;
+  uint64_t wal_bytes_mapped_ = 0;  // of those, stored through a mapping
   uint64_t stall_micros_ = 0;
   int max_level0_files_ = 0;  // most level-0 files seen after a flush
   uint64_t slowdowns_ = 0;  // writes delayed by the level-0 slowdown trigger

@@ -29,6 +29,9 @@ class WritableFile {
   virtual Status Flush() = 0;
   virtual Status Sync() = 0;  // Flush, then fdatasync.
   virtual Status Close() = 0;
+  // Bytes handed to the kernel by stores into a shared mapping of the file
+  // rather than by write(2) (see NewLogFile); for accounting only.
+  virtual uint64_t bytes_mapped() const { return 0; }
 };
 
 class SequentialFile {
@@ -60,6 +63,14 @@ class FileSystem {
   // Creates or truncates.
   virtual Status NewWritableFile(const std::string& path,
                                  std::unique_ptr<WritableFile>* out) = 0;
+  // Creates or truncates a file that is only appended to and Flushed after
+  // each record, like a write-ahead log. It may reserve space past the
+  // appended bytes: if the process dies before Close, the file can end in
+  // zeros, which the log reader takes as the end. By default, the same as
+  // NewWritableFile.
+  virtual Status NewLogFile(const std::string& path, std::unique_ptr<WritableFile>* out) {
+    return NewWritableFile(path, out);
+  }
   virtual Status NewSequentialFile(const std::string& path,
                                    std::unique_ptr<SequentialFile>* out) = 0;
   virtual Status NewRandomAccessFile(const std::string& path,

@@ -1,14 +1,23 @@
-// POSIX implementation of FileSystem: write(2)/pread(2)/fdatasync(2),
+// POSIX implementation of FileSystem: pwrite(2)/pread(2)/fdatasync(2),
 // flock(2) for the database lock. Writable files keep a small user-space
-// buffer that Flush() drains with write(2), so a caller that Appends and
+// buffer that Flush() drains with pwrite(2), so a caller that Appends and
 // Flushes once per operation costs one system call.
+//
+// Log files (NewLogFile) skip even that: Flush copies the buffer into a
+// shared mapping of a 1 MiB window of the file, whose blocks fallocate
+// reserved beforehand. The bytes are in the kernel's page cache once the
+// copy ends, as after write(2), so they survive the death of the process;
+// Sync still writes with pwrite and calls fdatasync. Past the appended bytes
+// the file holds the zeros of the reservation until Close cuts it to size.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -27,7 +36,10 @@ Status PosixError(const std::string& context, int err) {
 
 class PosixWritableFile final : public WritableFile {
  public:
-  PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  // log: a file from NewLogFile, whose Flush goes through a shared mapping
+  // (above); the descriptor must be open for reading and writing.
+  PosixWritableFile(std::string path, int fd, bool log)
+      : path_(std::move(path)), fd_(fd), log_(log), map_allowed_(log) {}
   ~PosixWritableFile() override {
     if (fd_ >= 0) Close();
   }
@@ -43,25 +55,29 @@ class PosixWritableFile final : public WritableFile {
       buf_.append(data.data(), data.size());
       return Status::OK();
     }
-    return WriteAll(data);
+    return Write(data, /*may_map=*/true);
   }
 
-  Status Flush() override {
-    if (buf_.empty()) return Status::OK();
-    Status s = WriteAll(buf_);
-    buf_.clear();
-    return s;
-  }
+  Status Flush() override { return Drain(/*may_map=*/true); }
 
   Status Sync() override {
-    Status s = Flush();
+    // Through pwrite, not the mapping: fdatasync leaves the pages it wrote
+    // clean and write-protected, and the next store into one would fault.
+    Status s = Drain(/*may_map=*/false);
     if (!s.ok()) return s;
     if (::fdatasync(fd_) != 0) return PosixError(path_, errno);
     return Status::OK();
   }
 
+  uint64_t bytes_mapped() const override { return bytes_mapped_; }
+
   Status Close() override {
     Status s = Flush();
+    Unmap();
+    // Give back the reserved space past the appended bytes.
+    if (log_ && fd_ >= 0 && ::ftruncate(fd_, static_cast<off_t>(offset_)) != 0 && s.ok()) {
+      s = PosixError(path_, errno);
+    }
     if (fd_ >= 0 && ::close(fd_) != 0 && s.ok()) s = PosixError(path_, errno);
     fd_ = -1;
     return s;
@@ -69,25 +85,102 @@ class PosixWritableFile final : public WritableFile {
 
  private:
   static constexpr size_t kBufferSize = 64 * 1024;
+  // Bytes mapped at once; a multiple of any page size. Appends larger than
+  // half of it go through pwrite.
+  static constexpr size_t kWindow = 1024 * 1024;
 
-  Status WriteAll(std::string_view data) {
+  Status Drain(bool may_map) {
+    if (buf_.empty()) return Status::OK();
+    Status s = Write(buf_, may_map);
+    buf_.clear();
+    return s;
+  }
+
+  Status Write(std::string_view data, bool may_map) {
+    if (may_map && map_allowed_ && data.size() <= kWindow / 2) {
+      if (map_ != nullptr && offset_ + data.size() <= map_start_ + kWindow) {
+        StoreAscending(map_ + (offset_ - map_start_), data);
+        offset_ += data.size();
+        bytes_mapped_ += data.size();
+        return Status::OK();
+      }
+      if (Remap()) return Write(data, may_map);
+      // No space to reserve, or no mapping: this file uses pwrite from now
+      // on, as every file did before; a full disk then fails only the
+      // appends that do not fit.
+      Unmap();
+      map_allowed_ = false;
+    }
     const char* p = data.data();
     size_t left = data.size();
     while (left > 0) {
-      ssize_t n = ::write(fd_, p, left);
+      ssize_t n = ::pwrite(fd_, p, left, static_cast<off_t>(offset_));
       if (n < 0) {
         if (errno == EINTR) continue;
         return PosixError(path_, errno);
       }
       p += n;
       left -= static_cast<size_t>(n);
+      offset_ += static_cast<uint64_t>(n);
     }
     return Status::OK();
   }
 
+  // Maps the window that starts at the page holding offset_ (so it has room
+  // for any append Write maps), reserving its blocks first. fallocate, not
+  // ftruncate: with the blocks reserved, a full disk shows here as an error,
+  // not later as SIGBUS on a store into a hole.
+  bool Remap() {
+    Unmap();
+    static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    if (page == 0 || page > kWindow / 2 || (page & (page - 1)) != 0) return false;
+    const uint64_t start = offset_ & ~(page - 1);
+    const uint64_t end = start + kWindow;
+    if (end > reserved_) {
+      if (::fallocate(fd_, 0, static_cast<off_t>(reserved_), static_cast<off_t>(end - reserved_)) != 0) {
+        return false;
+      }
+      reserved_ = end;
+    }
+    void* p = ::mmap(nullptr, kWindow, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(start));
+    if (p == MAP_FAILED) return false;
+    map_ = static_cast<char*>(p);
+    map_start_ = start;
+    return true;
+  }
+
+  void Unmap() {
+    if (map_ != nullptr) ::munmap(map_, kWindow);
+    map_ = nullptr;
+  }
+
+  // Copies with stores in ascending address order, so that a process killed
+  // mid-copy leaves a prefix of data followed by the zeros already there:
+  // the shape of a torn write(2), which the log reader's rules expect
+  // (docs/format.md). volatile keeps the compiler from reordering them.
+  static void StoreAscending(char* dst, std::string_view src) {
+    volatile char* d = dst;
+    const size_t n = src.size();
+    size_t i = 0;
+    for (; i < n && (reinterpret_cast<uintptr_t>(dst + i) & 7) != 0; i++) d[i] = src[i];
+    for (; i + 8 <= n; i += 8) {
+      uint64_t word;
+      std::memcpy(&word, src.data() + i, 8);
+      *reinterpret_cast<volatile uint64_t*>(dst + i) = word;
+    }
+    for (; i < n; i++) d[i] = src[i];
+  }
+
   std::string path_;
   int fd_;
+  const bool log_;
+  bool map_allowed_;
   std::string buf_;
+  uint64_t offset_ = 0;    // bytes appended and handed to the kernel
+  uint64_t reserved_ = 0;  // the file's size as extended by fallocate
+  char* map_ = nullptr;    // kWindow bytes of the file from map_start_
+  uint64_t map_start_ = 0;
+  uint64_t bytes_mapped_ = 0;
 };
 
 class PosixSequentialFile final : public SequentialFile {
@@ -164,7 +257,14 @@ class PosixFileSystem final : public FileSystem {
   Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return PosixError(path, errno);
-    out->reset(new PosixWritableFile(path, fd));
+    out->reset(new PosixWritableFile(path, fd, /*log=*/false));
+    return Status::OK();
+  }
+
+  Status NewLogFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return PosixError(path, errno);
+    out->reset(new PosixWritableFile(path, fd, /*log=*/true));
     return Status::OK();
   }
 

@@ -18,6 +18,8 @@
 namespace lsm {
 
 constexpr size_t kLogHeaderSize = 12;
+// The header's first two fields, length and length_check.
+constexpr size_t kLogLengthFieldsSize = 8;
 // Payloads are bounded so that `length` never overflows and a damaged
 // length cannot make a reader allocate gigabytes.
 constexpr size_t kMaxLogRecordSize = size_t{1} << 30;

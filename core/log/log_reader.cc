@@ -34,16 +34,27 @@ size_t LogReader::Fill(size_t n) {
   return buf_.size() - pos_;
 }
 
-bool LogReader::ConsumeRest(uint64_t* bytes) {
-  bool zero = true;
-  *bytes = 0;
+uint64_t LogReader::ConsumeRest() {
+  uint64_t bytes = 0;
   do {
-    zero = zero && std::all_of(buf_.begin() + pos_, buf_.end(), [](char c) { return c == 0; });
-    *bytes += buf_.size() - pos_;
+    bytes += buf_.size() - pos_;
     buf_.clear();
     pos_ = 0;
   } while (Fill(1) > 0);
-  return zero;
+  return bytes;
+}
+
+bool LogReader::ZeroFrom(size_t skip) {
+  size_t checked = skip;  // bytes from pos_ known to be skipped or zero
+  while (true) {
+    const size_t avail = Fill(checked + 1);
+    if (!io_status_.ok()) return false;
+    if (avail <= checked) return true;  // the end of the file
+    const char* from = buf_.data() + pos_ + checked;
+    const char* to = buf_.data() + pos_ + avail;
+    if (std::any_of(from, to, [](char c) { return c != 0; })) return false;
+    checked = avail;
+  }
 }
 
 void LogReader::ReportDamage(const std::string& what, uint64_t bytes, bool record) {
@@ -67,11 +78,14 @@ bool LogReader::ReadRecord(std::string* record) {
     const char* h = buf_.data() + pos_;
     uint32_t length = DecodeFixed32(h);
     if (DecodeFixed32(h + 4) != Checksum(h, 4) || length > kMaxLogRecordSize) {
-      uint64_t rest;
-      bool zero = ConsumeRest(&rest);
+      // Only zeros after the length fields: a tail zero-filled by a crash,
+      // or a header cut short in front of the zeros a log file reserves.
+      const bool torn = ZeroFrom(kLogLengthFieldsSize);
+      if (!io_status_.ok()) return false;
+      const uint64_t rest = ConsumeRest();
       if (!io_status_.ok()) return false;
       stopped_ = true;
-      if (zero) {  // zero-filled tail left by a crash, not damage
+      if (torn) {
         torn_tail_bytes_ += rest;
       } else {  // no later record can be located
         ReportDamage("bad log record header", rest, false);
@@ -89,12 +103,11 @@ bool LogReader::ReadRecord(std::string* record) {
     h = buf_.data() + pos_;
     const char* payload = h + kLogHeaderSize;
     if (DecodeFixed32(h + 8) != Checksum(payload, length)) {
-      bool last = Fill(total + 1) == total;
+      // The final record, with nothing or only zeros after it: torn mid-write.
+      const bool last = ZeroFrom(total);
       if (!io_status_.ok()) return false;
-      if (last) {  // the final record, damaged: a torn tail
-        torn_tail_bytes_ += total;
-        pos_ += total;
-        offset_ += total;
+      if (last) {
+        torn_tail_bytes_ += ConsumeRest();
         stopped_ = true;
         return false;
       }

@@ -4,7 +4,10 @@
 // - The tail of the file may be torn by a crash mid-append: a header cut
 //   short, a record whose declared length runs past the end of the file, a
 //   final record whose payload check fails, or a stretch of zero bytes to the
-//   end of the file. The reader stops there silently (torn_tail_bytes()).
+//   end of the file. A log file (FileSystem::NewLogFile) may reserve zeros
+//   past its last record, so a header or a final record cut short and then
+//   followed by zeros is torn too. The reader stops there silently
+//   (torn_tail_bytes()).
 // - A record before the tail whose payload check fails is damage: it is
 //   reported and skipped (the next record starts right after it).
 // - A header before the tail whose length check fails is damage after
@@ -43,9 +46,12 @@ class LogReader {
   // Makes at least n unread bytes available in buf_ unless the file ends
   // first; returns the number available.
   size_t Fill(size_t n);
-  // Reads to the end of the file; *bytes gets how many bytes that was.
-  // Returns true if all of them (from the read position) are zero.
-  bool ConsumeRest(uint64_t* bytes);
+  // Reads to the end of the file; returns how many bytes that was.
+  uint64_t ConsumeRest();
+  // True if every byte from skip bytes past the read position to the end of
+  // the file is zero (or there is none); consumes nothing. Memory grows only
+  // with the run of zeros, since it stops at the first other byte.
+  bool ZeroFrom(size_t skip);
   void ReportDamage(const std::string& what, uint64_t bytes, bool record);
 
   std::unique_ptr<SequentialFile> file_;

@@ -1,7 +1,8 @@
 // LogWriter: appends records (log_format.h) to a file. Each AddRecord
-// hands the whole record to the OS before returning (one write(2) for
-// records up to the file's buffer size), so an acknowledged record survives
-// a crash of the process; with sync it also survives power loss.
+// hands the whole record to the OS before returning (one write(2), or one
+// copy into a mapping for a file from FileSystem::NewLogFile, for records
+// up to the file's buffer size), so an acknowledged record survives a crash
+// of the process; with sync it also survives power loss.
 // REQUIRES: external synchronization.
 #pragma once
 
@@ -25,6 +26,7 @@ class LogWriter {
   Status Sync() { return file_->Sync(); }
   Status Close() { return file_->Close(); }
   uint64_t size() const { return size_; }
+  uint64_t bytes_mapped() const { return file_->bytes_mapped(); }
 
  private:
   std::unique_ptr<WritableFile> file_;

@@ -304,10 +304,12 @@ LogOutcome ReadLogByTheRules(const std::string& data) {
     }
     const char* h = data.data() + pos;
     const uint32_t length = Fixed32(h);
+    // Only zeros from `from` to the end of the file.
+    auto zeros_from = [&](size_t from) {
+      return std::all_of(data.begin() + static_cast<long>(from), data.end(), [](char c) { return c == 0; });
+    };
     if (Fixed32(h + 4) != Checksum(h, 4) || length > (1u << 30)) {  // rule 2
-      const bool zero = std::all_of(data.begin() + static_cast<long>(pos), data.end(),
-                                    [](char c) { return c == 0; });
-      if (zero) {
+      if (zeros_from(pos + 8)) {  // nothing but zeros after the length fields
         out.torn_tail_bytes += avail;
       } else {
         out.reported = true;
@@ -321,8 +323,8 @@ LogOutcome ReadLogByTheRules(const std::string& data) {
       break;
     }
     if (Fixed32(h + 8) != Checksum(h + kHeader, length)) {  // rule 4
-      if (avail == total) {
-        out.torn_tail_bytes += total;
+      if (zeros_from(pos + total)) {  // the last record, or only zeros after it
+        out.torn_tail_bytes += avail;
         break;
       }
       out.reported = true;

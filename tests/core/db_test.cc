@@ -861,12 +861,10 @@ TEST_F(DBTest, TornWalTail) {
 TEST_F(DBTest, TornWalTailInsideHeader) {
   ASSERT_TRUE(Open().ok());
   const std::string log = NewestLog(dir_);
-  std::vector<long long> ends;
-  for (int i = 0; i < 5; i++) {
-    ASSERT_TRUE(db_->Put(wo_, Key(i), Value(i)).ok());
-    ends.push_back(test::FileSize(log));
-  }
+  for (int i = 0; i < 5; i++) ASSERT_TRUE(db_->Put(wo_, Key(i), Value(i)).ok());
   db_.reset();
+  const std::vector<long long> ends = test::LogRecordEnds(log);
+  ASSERT_EQ(5u, ends.size());
   ASSERT_TRUE(test::TruncateFile(log, ends[3] + 5));  // 5 bytes of record 4's header
   options_.paranoid_checks = true;
   ASSERT_TRUE(Open().ok());
@@ -882,13 +880,10 @@ class DBWalDamageTest : public DBTest {
     ASSERT_TRUE(Open().ok());
     log_ = NewestLog(dir_);
     ASSERT_FALSE(log_.empty());
-    ends_.clear();
-    for (int i = 0; i < n; i++) {
-      ASSERT_TRUE(db_->Put(wo_, Key(i), Value(i, 200)).ok());
-      // Each acknowledged record has been handed to the OS.
-      ends_.push_back(test::FileSize(log_));
-    }
+    for (int i = 0; i < n; i++) ASSERT_TRUE(db_->Put(wo_, Key(i), Value(i, 200)).ok());
     db_.reset();
+    ends_ = test::LogRecordEnds(log_);
+    ASSERT_EQ(static_cast<size_t>(n), ends_.size());
   }
   long long RecordStart(int i) const { return i == 0 ? 0 : ends_[i - 1]; }
 

@@ -27,10 +27,11 @@ class LogTest : public ::testing::Test {
   }
   void TearDown() override { test::RemoveAll(dir_); }
 
-  // Writes records and returns the file offset at which each one starts.
+  // Writes records to a log file, as the database writes its WAL, and
+  // returns the file offset at which each one starts.
   std::vector<uint64_t> Write(const std::vector<std::string>& records) {
     std::unique_ptr<WritableFile> f;
-    EXPECT_TRUE(fs_->NewWritableFile(path_, &f).ok());
+    EXPECT_TRUE(fs_->NewLogFile(path_, &f).ok());
     LogWriter w(std::move(f));
     std::vector<uint64_t> offsets;
     for (const auto& r : records) {
@@ -172,6 +173,76 @@ TEST_F(LogTest, TornTailAtEveryOffsetOfTheLastRecord) {
       EXPECT_GT(r.torn_tail_bytes, 0u);
       EXPECT_EQ(r.torn_tail_bytes, cut - start);
     }
+  }
+}
+
+// A log file reserves zeros past its last record, and a process killed
+// mid-append leaves a prefix of the record in front of them (see
+// posix_file_system.cc): still a torn tail, at every cut.
+TEST_F(LogTest, TornTailFollowedByZerosAtEveryOffsetOfTheLastRecord) {
+  std::vector<std::string> records = {"first", Record(1, 200), "", Record(2, 70)};
+  const std::string last = Record(3, 150);
+  records.push_back(last);
+  std::vector<uint64_t> offsets = Write(records);
+  const std::string full = Contents();
+  const uint64_t start = offsets.back();
+  const std::vector<std::string> earlier(records.begin(), records.end() - 1);
+  const size_t zeros = 5000;
+
+  for (uint64_t cut = start; cut < full.size(); cut++) {
+    SCOPED_TRACE("cut at " + std::to_string(cut));
+    SetContents(full.substr(0, cut) + std::string(zeros, '\0'));
+    ReadResult r = Read();
+    EXPECT_EQ(r.records, earlier);
+    EXPECT_TRUE(r.io.ok());
+    EXPECT_TRUE(r.corruption.ok()) << r.corruption.ToString();
+    EXPECT_EQ(r.dropped_records, 0u);
+    EXPECT_EQ(r.dropped_bytes, 0u);
+    EXPECT_EQ(r.torn_tail_bytes, cut - start + zeros);
+  }
+}
+
+TEST_F(LogTest, DamagedLastPayloadFollowedByZerosIsATornTail) {
+  std::vector<std::string> records;
+  for (int i = 0; i < 4; i++) records.push_back(Record(i, 80));
+  std::vector<uint64_t> offsets = Write(records);
+  std::string data = Contents();
+  data[offsets[3] + kLogHeaderSize + 40] ^= 0x10;
+  SetContents(data + std::string(100000, '\0'));
+  ReadResult r = Read();
+  EXPECT_EQ(r.records, (std::vector<std::string>{records[0], records[1], records[2]}));
+  EXPECT_TRUE(r.corruption.ok()) << r.corruption.ToString();
+  EXPECT_EQ(r.dropped_records, 0u);
+  EXPECT_EQ(r.torn_tail_bytes, kLogHeaderSize + 80 + 100000);
+}
+
+// Zeros after a damaged record do not excuse it when anything but zeros
+// follows it: a damaged header with its payload present, a damaged payload
+// with a record later on.
+TEST_F(LogTest, ZerosDoNotHideDamageBeforeTheTail) {
+  std::vector<std::string> records;
+  for (int i = 0; i < 4; i++) records.push_back(Record(i, 80));
+  std::vector<uint64_t> offsets = Write(records);
+  const std::string full = Contents();
+  {
+    SCOPED_TRACE("length of the last record, payload present");
+    std::string data = full;
+    data[offsets[3] + 1] ^= 0x01;
+    SetContents(data + std::string(4096, '\0'));
+    ReadResult r = Read();
+    EXPECT_EQ(r.records, (std::vector<std::string>{records[0], records[1], records[2]}));
+    EXPECT_TRUE(r.corruption.IsCorruption());
+  }
+  {
+    SCOPED_TRACE("payload of record 2, then zeros, then record 3");
+    std::string data = full.substr(0, offsets[3]);
+    data[offsets[2] + kLogHeaderSize + 5] ^= 0x01;
+    data += std::string(300, '\0');
+    SetContents(data + full.substr(offsets[3]));
+    ReadResult r = Read();
+    EXPECT_EQ(r.records, (std::vector<std::string>{records[0], records[1]}));
+    EXPECT_TRUE(r.corruption.IsCorruption());
+    EXPECT_EQ(r.dropped_records, 1u);
   }
 }
 

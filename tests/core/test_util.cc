@@ -5,12 +5,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
 #include <gtest/gtest.h>
 
 #include "core/db/db.h"
+#include "core/env/file_system.h"
+#include "core/log/log_format.h"
+#include "core/util/coding.h"
 
 namespace lsm {
 namespace test {
@@ -81,6 +85,20 @@ bool CorruptByte(const std::string& path, long long offset) {
 
 bool TruncateFile(const std::string& path, long long size) {
   return ::truncate(path.c_str(), size) == 0;
+}
+
+std::vector<long long> LogRecordEnds(const std::string& path) {
+  std::string data;
+  EXPECT_TRUE(ReadFileToString(FileSystem::Default(), path, &data).ok());
+  std::vector<long long> ends;
+  size_t pos = 0;
+  while (data.size() - pos >= kLogHeaderSize) {
+    const char* h = data.data() + pos;
+    if (std::all_of(h, h + kLogLengthFieldsSize, [](char c) { return c == 0; })) break;
+    pos += kLogHeaderSize + DecodeFixed32(h);
+    ends.push_back(static_cast<long long>(pos));
+  }
+  return ends;
 }
 
 Watchdog::Watchdog(std::chrono::duration<double> limit, std::string what)

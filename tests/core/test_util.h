@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace lsm {
 
@@ -40,6 +41,11 @@ bool CorruptByte(const std::string& path, long long offset);
 
 // Shortens path to `size` bytes.
 bool TruncateFile(const std::string& path, long long size);
+
+// The end offset of each record of the log file at path, from the length
+// fields of its headers (core/log/log_format.h), up to the end of the file
+// or the zeros a live log reserves past its last record.
+std::vector<long long> LogRecordEnds(const std::string& path);
 
 // Aborts the test binary (with a message) if not destroyed within `limit`:
 // a deadlocked database must fail the run, not hang it. The limit is far

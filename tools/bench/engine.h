@@ -56,6 +56,9 @@ class Engine {
   virtual void CompactAll() = 0;
   // The engine's own statistics text (empty when it has none).
   virtual std::string Stats() = 0;
+  // Bytes the engine wrote to files by storing into shared mappings, which
+  // /proc/self/io's wchar does not see, up to the last Close.
+  virtual long long bytes_written_by_mapping() const { return 0; }
 
  protected:
   explicit Engine(const EngineConfig& config) : config_(config) {}

@@ -1,0 +1,184 @@
+// Tests for core/env/posix_file_system.cc: log files (NewLogFile), which
+// pass appends to the kernel through a shared mapping of the file. What they
+// must keep: after Flush the bytes are in the file, past them only zeros,
+// the death of the process loses nothing flushed, Close cuts the file to the
+// bytes appended, and when no space can be reserved the file falls back to
+// pwrite and still holds every byte.
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "core/env/file_system.h"
+#include "core/log/log_reader.h"
+#include "core/log/log_writer.h"
+#include "core/util/random.h"
+#include "tests/core/test_util.h"
+
+namespace lsm {
+namespace {
+
+class PosixLogFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs_ = FileSystem::Default();
+    dir_ = test::TempDir();
+    path_ = dir_ + "/000007.log";
+  }
+  void TearDown() override { test::RemoveAll(dir_); }
+
+  std::string Contents() {
+    std::string data;
+    EXPECT_TRUE(ReadFileToString(fs_, path_, &data).ok());
+    return data;
+  }
+
+  // Pieces of many sizes: small ones, ones that cross the 1 MiB mapping
+  // windows, and ones too large to map (over half a window).
+  static std::vector<std::string> Pieces(uint32_t seed, size_t total) {
+    Random rnd(seed);
+    std::vector<std::string> pieces;
+    size_t size = 0;
+    while (size < total) {
+      size_t len = rnd.OneIn(40) ? 500000 + rnd.Uniform(200000) : 1 + rnd.Uniform(3000);
+      std::string p(len, '\0');
+      for (auto& c : p) c = static_cast<char>(rnd.Uniform(256));
+      p[len - 1] = static_cast<char>(1 + rnd.Uniform(255));  // a piece never ends in a zero
+      size += len;
+      pieces.push_back(std::move(p));
+    }
+    return pieces;
+  }
+
+  FileSystem* fs_ = nullptr;
+  std::string dir_;
+  std::string path_;
+};
+
+TEST_F(PosixLogFileTest, FlushedBytesAreInTheFileFollowedOnlyByZeros) {
+  std::unique_ptr<WritableFile> f;
+  ASSERT_TRUE(fs_->NewLogFile(path_, &f).ok());
+  const std::vector<std::string> pieces = Pieces(1, 5 << 20);
+  std::string expect;
+  int i = 0;
+  for (const auto& p : pieces) {
+    ASSERT_TRUE(f->Append(p).ok());
+    // Mostly Flush (the mapping), sometimes Sync (pwrite), both in turn
+    // within one window.
+    Status s = (i++ % 7 == 3) ? f->Sync() : f->Flush();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    expect += p;
+    if (i % 50 == 0 || &p == &pieces.back()) {
+      const std::string got = Contents();
+      ASSERT_GE(got.size(), expect.size());
+      ASSERT_EQ(got.compare(0, expect.size(), expect), 0) << "after piece " << i;
+      ASSERT_TRUE(std::all_of(got.begin() + static_cast<long>(expect.size()), got.end(),
+                              [](char c) { return c == 0; }));
+    }
+  }
+  // The reservation is visible before Close and gone after it.
+  ASSERT_TRUE(f->Append("end").ok());
+  ASSERT_TRUE(f->Flush().ok());
+  expect += "end";
+  EXPECT_GT(static_cast<uint64_t>(test::FileSize(path_)), expect.size());
+  ASSERT_TRUE(f->Close().ok());
+  EXPECT_EQ(static_cast<uint64_t>(test::FileSize(path_)), expect.size());
+  EXPECT_EQ(Contents(), expect);
+}
+
+TEST_F(PosixLogFileTest, AppendsWithoutFlushReachTheFileAtClose) {
+  std::unique_ptr<WritableFile> f;
+  ASSERT_TRUE(fs_->NewLogFile(path_, &f).ok());
+  std::string expect;
+  for (const auto& p : Pieces(2, 300000)) {
+    ASSERT_TRUE(f->Append(p).ok());
+    expect += p;
+  }
+  ASSERT_TRUE(f->Close().ok());
+  EXPECT_EQ(Contents(), expect);
+}
+
+TEST_F(PosixLogFileTest, EmptyLogFileClosesEmpty) {
+  std::unique_ptr<WritableFile> f;
+  ASSERT_TRUE(fs_->NewLogFile(path_, &f).ok());
+  ASSERT_TRUE(f->Flush().ok());
+  ASSERT_TRUE(f->Close().ok());
+  EXPECT_EQ(test::FileSize(path_), 0);
+  EXPECT_TRUE(f->Close().ok());  // a second Close is harmless
+}
+
+// What kill -9 leaves: every flushed record, then the reservation's zeros,
+// which the log reader takes as a torn tail, not damage.
+TEST_F(PosixLogFileTest, ProcessKilledAfterFlushLosesNothing) {
+  std::vector<std::string> records;
+  for (int i = 0; i < 3000; i++) records.push_back(std::string(1 + i % 300, static_cast<char>('a' + i % 26)));
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::unique_ptr<WritableFile> f;
+    if (!FileSystem::Default()->NewLogFile(path_, &f).ok()) ::_exit(2);
+    LogWriter w(std::move(f));
+    for (const auto& r : records) {
+      if (!w.AddRecord(r, false).ok()) ::_exit(3);
+    }
+    ::kill(::getpid(), SIGKILL);
+    ::_exit(4);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+  ASSERT_EQ(WTERMSIG(status), SIGKILL);
+
+  std::unique_ptr<SequentialFile> file;
+  ASSERT_TRUE(fs_->NewSequentialFile(path_, &file).ok());
+  LogReader reader(std::move(file));
+  std::vector<std::string> got;
+  std::string rec;
+  while (reader.ReadRecord(&rec)) got.push_back(rec);
+  EXPECT_EQ(got, records);
+  EXPECT_TRUE(reader.io_status().ok());
+  EXPECT_TRUE(reader.corruption().ok()) << reader.corruption().ToString();
+  EXPECT_GT(reader.torn_tail_bytes(), 0u);  // the reserved zeros
+}
+
+// With the file size limited, the second window cannot be reserved: the
+// file goes on with pwrite and holds every byte appended.
+TEST_F(PosixLogFileTest, FallsBackToPwriteWhenSpaceCannotBeReserved) {
+  std::vector<std::string> pieces;
+  std::string expect;
+  for (int i = 0; expect.size() < 1300000; i++) {
+    pieces.push_back(std::string(1000 + i % 100, static_cast<char>('A' + i % 26)));
+    expect += pieces.back();
+  }
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::signal(SIGXFSZ, SIG_IGN);  // past the limit, fail with EFBIG instead
+    struct rlimit limit = {1600000, 1600000};
+    if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(2);
+    std::unique_ptr<WritableFile> f;
+    if (!FileSystem::Default()->NewLogFile(path_, &f).ok()) ::_exit(3);
+    for (const auto& p : pieces) {
+      if (!f->Append(p).ok() || !f->Flush().ok()) ::_exit(4);
+    }
+    ::_exit(f->Close().ok() ? 0 : 5);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  ASSERT_LT(expect.size(), 1600000u);
+  ASSERT_GT(expect.size(), 1u << 20);
+  EXPECT_EQ(Contents(), expect);
+}
+
+}  // namespace
+}  // namespace lsm
