@@ -421,7 +421,8 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
     // since a memtable is persisted only by a flush after a leader switches
     // it out, which bg_error_ prevents from then on (nor does closing flush).
     const uint64_t mapped_before = log->bytes_mapped();
-    s = log->AddRecord(std::string_view(header, sizeof(header)), group->body(), false);
+    s = log->AddRecord(std::string_view(header, sizeof(header)), group->body(),
+                       sync ? LogWriter::Then::kFlushForSync : LogWriter::Then::kFlush);
     const uint64_t mapped = log->bytes_mapped() - mapped_before;
     if (s.ok()) s = group->InsertInto(mem, first);
     bool synced = false;

@@ -28,6 +28,9 @@ class WritableFile {
   virtual Status Append(std::string_view data) = 0;
   virtual Status Flush() = 0;
   virtual Status Sync() = 0;  // Flush, then fdatasync.
+  // Flush, for a caller that calls Sync next (and may do other work in
+  // between); a file may hand the bytes over differently then.
+  virtual Status FlushForSync() { return Flush(); }
   virtual Status Close() = 0;
   // Bytes handed to the kernel by stores into a shared mapping of the file
   // rather than by write(2) (see NewLogFile); for accounting only.

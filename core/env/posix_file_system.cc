@@ -7,8 +7,9 @@
 // shared mapping of a 1 MiB window of the file, whose blocks fallocate
 // reserved beforehand. The bytes are in the kernel's page cache once the
 // copy ends, as after write(2), so they survive the death of the process;
-// Sync still writes with pwrite and calls fdatasync. Past the appended bytes
-// the file holds the zeros of the reservation until Close cuts it to size.
+// Sync writes with pwrite (into the reserved space too) and calls
+// fdatasync. Past the appended bytes the file holds the zeros of the
+// reservation until Close cuts it to size.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
@@ -39,7 +41,7 @@ class PosixWritableFile final : public WritableFile {
   // log: a file from NewLogFile, whose Flush goes through a shared mapping
   // (above); the descriptor must be open for reading and writing.
   PosixWritableFile(std::string path, int fd, bool log)
-      : path_(std::move(path)), fd_(fd), log_(log), map_allowed_(log) {}
+      : path_(std::move(path)), fd_(fd), log_(log), reserving_(log) {}
   ~PosixWritableFile() override {
     if (fd_ >= 0) Close();
   }
@@ -60,10 +62,14 @@ class PosixWritableFile final : public WritableFile {
 
   Status Flush() override { return Drain(/*may_map=*/true); }
 
+  // Through pwrite, not the mapping: fdatasync leaves the pages it wrote
+  // clean and write-protected, and the next store into one would fault (a
+  // loop of 140-byte appends and fdatasync took 53-55 us a round with
+  // pwrite, 57-62 us with stores into a mapping).
+  Status FlushForSync() override { return Drain(/*may_map=*/false); }
+
   Status Sync() override {
-    // Through pwrite, not the mapping: fdatasync leaves the pages it wrote
-    // clean and write-protected, and the next store into one would fault.
-    Status s = Drain(/*may_map=*/false);
+    Status s = FlushForSync();
     if (!s.ok()) return s;
     if (::fdatasync(fd_) != 0) return PosixError(path_, errno);
     return Status::OK();
@@ -97,7 +103,7 @@ class PosixWritableFile final : public WritableFile {
   }
 
   Status Write(std::string_view data, bool may_map) {
-    if (may_map && map_allowed_ && data.size() <= kWindow / 2) {
+    if (may_map && reserving_ && data.size() <= kWindow / 2) {
       if (map_ != nullptr && offset_ + data.size() <= map_start_ + kWindow) {
         StoreAscending(map_ + (offset_ - map_start_), data);
         offset_ += data.size();
@@ -109,8 +115,12 @@ class PosixWritableFile final : public WritableFile {
       // on, as every file did before; a full disk then fails only the
       // appends that do not fit.
       Unmap();
-      map_allowed_ = false;
+      reserving_ = false;
     }
+    // A log's pwrites (sync writes) land in reserved space too: fdatasync
+    // then has no file size to commit, and took 54 us here instead of 78
+    // (a loop of 140-byte pwrite + fdatasync on ext4).
+    if (reserving_ && !Reserve(offset_ + data.size())) reserving_ = false;
     const char* p = data.data();
     size_t left = data.size();
     while (left > 0) {
@@ -135,17 +145,22 @@ class PosixWritableFile final : public WritableFile {
     static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
     if (page == 0 || page > kWindow / 2 || (page & (page - 1)) != 0) return false;
     const uint64_t start = offset_ & ~(page - 1);
-    const uint64_t end = start + kWindow;
-    if (end > reserved_) {
-      if (::fallocate(fd_, 0, static_cast<off_t>(reserved_), static_cast<off_t>(end - reserved_)) != 0) {
-        return false;
-      }
-      reserved_ = end;
-    }
+    if (!Reserve(start + kWindow)) return false;
     void* p = ::mmap(nullptr, kWindow, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(start));
     if (p == MAP_FAILED) return false;
     map_ = static_cast<char*>(p);
     map_start_ = start;
+    return true;
+  }
+
+  // Reserves the file's blocks up to at least end, a window at a time.
+  bool Reserve(uint64_t end) {
+    if (end <= reserved_) return true;
+    const uint64_t to = std::max(end, reserved_ + kWindow);
+    if (::fallocate(fd_, 0, static_cast<off_t>(reserved_), static_cast<off_t>(to - reserved_)) != 0) {
+      return false;
+    }
+    reserved_ = to;
     return true;
   }
 
@@ -174,7 +189,7 @@ class PosixWritableFile final : public WritableFile {
   std::string path_;
   int fd_;
   const bool log_;
-  bool map_allowed_;
+  bool reserving_;  // a log reserving space ahead and mapping it; false once either failed
   std::string buf_;
   uint64_t offset_ = 0;    // bytes appended and handed to the kernel
   uint64_t reserved_ = 0;  // the file's size as extended by fallocate

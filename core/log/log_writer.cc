@@ -6,7 +6,7 @@
 
 namespace lsm {
 
-Status LogWriter::AddRecord(std::string_view a, std::string_view b, bool sync) {
+Status LogWriter::AddRecord(std::string_view a, std::string_view b, Then then) {
   const size_t length = a.size() + b.size();
   if (length > kMaxLogRecordSize) {
     return Status::Invalid("log record of " + std::to_string(length) + " bytes exceeds the limit");
@@ -20,7 +20,13 @@ Status LogWriter::AddRecord(std::string_view a, std::string_view b, bool sync) {
   Status s = file_->Append(std::string_view(header, kLogHeaderSize));
   if (s.ok()) s = file_->Append(a);
   if (s.ok() && !b.empty()) s = file_->Append(b);
-  if (s.ok()) s = sync ? file_->Sync() : file_->Flush();
+  if (s.ok()) {
+    switch (then) {
+      case Then::kFlush: s = file_->Flush(); break;
+      case Then::kFlushForSync: s = file_->FlushForSync(); break;
+      case Then::kSync: s = file_->Sync(); break;
+    }
+  }
   if (s.ok()) size_ += kLogHeaderSize + length;
   return s;
 }

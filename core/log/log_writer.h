@@ -19,10 +19,19 @@ class LogWriter {
  public:
   explicit LogWriter(std::unique_ptr<WritableFile> file) : file_(std::move(file)) {}
 
-  Status AddRecord(std::string_view payload, bool sync) { return AddRecord(payload, {}, sync); }
+  // What AddRecord does once the record is appended.
+  enum class Then {
+    kFlush,          // hand it to the OS: it survives a crash of the process
+    kFlushForSync,   // the same, in the way suited to a Sync the caller makes next
+    kSync,           // make it durable: it survives power loss
+  };
+
+  Status AddRecord(std::string_view payload, bool sync) {
+    return AddRecord(payload, {}, sync ? Then::kSync : Then::kFlush);
+  }
   // Appends one record whose payload is a followed by b (saves the caller
   // from concatenating them).
-  Status AddRecord(std::string_view a, std::string_view b, bool sync);
+  Status AddRecord(std::string_view a, std::string_view b, Then then);
   Status Sync() { return file_->Sync(); }
   Status Close() { return file_->Close(); }
   uint64_t size() const { return size_; }

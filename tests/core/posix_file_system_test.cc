@@ -88,9 +88,32 @@ TEST_F(PosixLogFileTest, FlushedBytesAreInTheFileFollowedOnlyByZeros) {
   ASSERT_TRUE(f->Append("end").ok());
   ASSERT_TRUE(f->Flush().ok());
   expect += "end";
+  EXPECT_GT(f->bytes_mapped(), 0u);
   EXPECT_GT(static_cast<uint64_t>(test::FileSize(path_)), expect.size());
   ASSERT_TRUE(f->Close().ok());
   EXPECT_EQ(static_cast<uint64_t>(test::FileSize(path_)), expect.size());
+  EXPECT_EQ(Contents(), expect);
+}
+
+// Sync writes go through pwrite, into reserved space as well (fdatasync
+// then commits no change of the file's size).
+TEST_F(PosixLogFileTest, SyncedAppendsLandInReservedSpace) {
+  std::unique_ptr<WritableFile> f;
+  ASSERT_TRUE(fs_->NewLogFile(path_, &f).ok());
+  std::string expect;
+  for (int i = 0; i < 20; i++) {
+    const std::string record(100 + i, static_cast<char>('a' + i));
+    ASSERT_TRUE(f->Append(record).ok());
+    ASSERT_TRUE((i % 2 == 0 ? f->FlushForSync() : f->Sync()).ok());
+    ASSERT_TRUE(f->Sync().ok());
+    expect += record;
+  }
+  EXPECT_EQ(f->bytes_mapped(), 0u);
+  EXPECT_GT(static_cast<uint64_t>(test::FileSize(path_)), expect.size());
+  const std::string got = Contents();
+  ASSERT_GE(got.size(), expect.size());
+  EXPECT_EQ(got.substr(0, expect.size()), expect);
+  ASSERT_TRUE(f->Close().ok());
   EXPECT_EQ(Contents(), expect);
 }
 
