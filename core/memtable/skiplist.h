@@ -173,6 +173,17 @@ class SkipList {
     int level = max_height_.load(std::memory_order_relaxed) - 1;
     while (true) {
       Node* next = x->Next(level);
+      if (next != nullptr) {
+        // Below the top levels nearly every node is a cache miss, and the
+        // search takes one of two nodes next: next's tower (if next < key)
+        // or x's successor a level down. Fetch both while next's key is
+        // compared, so the miss of the one taken overlaps this one.
+        __builtin_prefetch(next->link(level));
+        if (level > 0) {
+          Node* down = x->NoBarrierNext(level - 1);
+          if (down != next && down != nullptr) __builtin_prefetch(down);
+        }
+      }
       if (next != nullptr && cmp_(next->key, key) < 0) {
         x = next;
       } else {
