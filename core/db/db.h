@@ -146,9 +146,10 @@ class DB {
   // Drops a reader's reference to a Version; if it was the last one and
   // tables it listed are obsolete, deletes them.
   void ReleaseVersion(std::shared_ptr<const Version> v);
-  // A memtable whose arena blocks suit write_buffer_size.
+  // A memtable whose arena blocks and key filter suit write_buffer_size.
   std::shared_ptr<MemTable> NewMemTable() const {
-    return std::make_shared<MemTable>(Arena::BlockSizeFor(options_.write_buffer_size));
+    return std::make_shared<MemTable>(Arena::BlockSizeFor(options_.write_buffer_size),
+                                      MemTable::FilterBytesFor(options_.write_buffer_size));
   }
   std::string StatsString();
 

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "core/util/coding.h"
+#include "core/util/hash.h"
 
 namespace lsm {
 namespace {
@@ -21,10 +22,50 @@ int MemTable::KeyComparator::operator()(const char* a, const char* b) const {
   return CompareInternalKeys(DecodeLengthPrefixed(a), DecodeLengthPrefixed(b));
 }
 
-MemTable::MemTable(size_t arena_block_size) : arena_(arena_block_size), table_(KeyComparator(), &arena_) {}
+MemTable::MemTable(size_t arena_block_size, size_t filter_bytes)
+    : arena_(arena_block_size), table_(KeyComparator(), &arena_) {
+  if (filter_bytes > 0) {
+    filter_lines_ = 1;
+    while (filter_lines_ * sizeof(FilterLine) < filter_bytes) filter_lines_ *= 2;
+    filter_ = std::make_unique<FilterLine[]>(filter_lines_);
+    filter_bytes_ = filter_lines_ * sizeof(FilterLine);
+  }
+}
+
+MemTable::FilterProbe MemTable::Probe(std::string_view user_key) const {
+  const uint64_t h = Hash64(user_key);
+  FilterProbe p;
+  p.line = static_cast<size_t>(h) & (filter_lines_ - 1);
+  // Double hashing over the upper half, which the line index does not use.
+  uint32_t a = static_cast<uint32_t>(h >> 32);
+  const uint32_t delta = (a >> 17) | (a << 15);
+  for (auto& bit : p.bits) {
+    bit = static_cast<uint16_t>(a & 511);
+    a += delta;
+  }
+  return p;
+}
+
+bool MemTable::MayContain(std::string_view user_key) const {
+  if (filter_ == nullptr) return true;
+  const FilterProbe p = Probe(user_key);
+  const FilterLine& line = filter_[p.line];
+  for (uint16_t bit : p.bits) {
+    const uint64_t word = line.words[bit / 64].load(std::memory_order_relaxed);
+    if ((word & (uint64_t{1} << (bit % 64))) == 0) return false;
+  }
+  return true;
+}
 
 void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key,
                    std::string_view value) {
+  // The filter's line is fetched now and its bits set after the insert, so
+  // its cache miss overlaps the skiplist search.
+  FilterProbe probe;
+  if (filter_ != nullptr) {
+    probe = Probe(user_key);
+    __builtin_prefetch(&filter_[probe.line], 1);
+  }
   const size_t ikey_len = user_key.size() + 8;
   const size_t len = VarintLength(ikey_len) + ikey_len + VarintLength(value.size()) + value.size();
   // The entry goes right after its skiplist node (see skiplist.h).
@@ -38,10 +79,21 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
     if (!value.empty()) std::memcpy(p, value.data(), value.size());
     return static_cast<const char*>(buf);
   });
+  if (filter_ != nullptr) {
+    // After the insert is soon enough: a reader looks for this entry only
+    // once its sequence number is published, after Add returns. Only this
+    // writer changes the filter, so a load and a store suffice.
+    FilterLine& line = filter_[probe.line];
+    for (uint16_t bit : probe.bits) {
+      std::atomic<uint64_t>& word = line.words[bit / 64];
+      word.store(word.load(std::memory_order_relaxed) | (uint64_t{1} << (bit % 64)), std::memory_order_relaxed);
+    }
+  }
   num_entries_.fetch_add(1, std::memory_order_relaxed);
 }
 
 bool MemTable::Get(const LookupKey& key, std::string* value, Status* s) const {
+  if (!MayContain(key.user_key())) return false;
   // The lookup key must be length-prefixed to compare against entries; on
   // the stack unless the key is long.
   std::string_view ikey_probe = key.internal_key();

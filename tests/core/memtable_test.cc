@@ -3,6 +3,7 @@
 #include "core/memtable/memtable.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
@@ -193,6 +194,42 @@ TEST(MemTableTest, MemoryUsageGrows) {
   // A value bigger than the arena block goes in a block of its own.
   mem.Add(5000, ValueType::kValue, "big", std::string(100000, 'b'));
   EXPECT_EQ(Lookup(mem, "big", 5000), std::string(100000, 'b'));
+}
+
+// The key filter never hides a key that was added (any version, a deletion
+// included), rejects nearly every other key, and Get follows it.
+TEST(MemTableTest, KeyFilterHasNoFalseNegativesAndFewFalsePositives) {
+  const size_t write_buffer = 4 << 20;
+  MemTable mem(Arena::BlockSizeFor(write_buffer), MemTable::FilterBytesFor(write_buffer));
+  const MemTable plain(Arena::BlockSizeFor(write_buffer), 0);
+  EXPECT_EQ(mem.ApproximateMemoryUsage() - plain.ApproximateMemoryUsage(), MemTable::FilterBytesFor(write_buffer))
+      << "the filter counts toward the memtable's memory";
+  const int n = 30000;  // about what 4 MiB of 16-byte keys and 100-byte values holds
+  for (int i = 0; i < n; i++) {
+    char key[17];
+    std::snprintf(key, sizeof(key), "%016d", 2 * i);
+    mem.Add(i + 1, i % 10 == 0 ? ValueType::kDeletion : ValueType::kValue, key, "v");
+  }
+  int false_positives = 0;
+  for (int i = 0; i < n; i++) {
+    char key[17];
+    std::snprintf(key, sizeof(key), "%016d", 2 * i);
+    ASSERT_TRUE(mem.MayContain(key)) << key;
+    ASSERT_NE(Lookup(mem, key, kMaxSequenceNumber), "<none>") << key;
+    std::snprintf(key, sizeof(key), "%016d", 2 * i + 1);
+    if (mem.MayContain(key)) false_positives++;
+    ASSERT_EQ(Lookup(mem, key, kMaxSequenceNumber), "<none>") << key;
+  }
+  // About 18 bits per key: well under 1% in theory; 2% leaves room.
+  EXPECT_LT(false_positives, n / 50);
+}
+
+TEST(MemTableTest, NoFilterMayContainEverything) {
+  MemTable mem(Arena::kDefaultBlockSize, 0);
+  EXPECT_TRUE(mem.MayContain("anything"));
+  mem.Add(1, ValueType::kValue, "a", "1");
+  EXPECT_EQ(Lookup(mem, "a", 1), "1");
+  EXPECT_EQ(Lookup(mem, "b", 1), "<none>");
 }
 
 }  // namespace
