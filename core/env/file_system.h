@@ -51,6 +51,9 @@ class RandomAccessFile {
   // Reads up to n bytes at offset; fewer only at end of file. Thread-safe.
   virtual Status Read(uint64_t offset, size_t n, char* scratch,
                       std::string_view* result) const = 0;
+  // A hint that [offset, offset + n) will be read soon: the file may start
+  // reading it (into the OS page cache) without waiting. Thread-safe.
+  virtual void Prefetch(uint64_t /*offset*/, size_t /*n*/) const {}
 };
 
 // Held while a process owns a database directory.

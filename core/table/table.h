@@ -64,6 +64,9 @@ class Table : public std::enable_shared_from_this<Table> {
   // Reads (or finds in the cache) the data block at handle.
   Status ReadDataBlock(const TableReadOptions& ro, const BlockHandle& handle,
                        std::shared_ptr<const Block>* block);
+  // Hints that [offset, offset + n) of the file will be read soon (clipped
+  // to the file).
+  void Prefetch(uint64_t offset, uint64_t n) const;
 
  private:
   Table() = default;

@@ -411,6 +411,81 @@ TEST_F(TableTest, BlockCacheHitPath) {
   EXPECT_EQ(cache.hits(), hits + Prop(table_props::kDataBlocks));
 }
 
+// Passes reads through and records the Prefetch hints a table gives.
+class PrefetchRecorder final : public RandomAccessFile {
+ public:
+  using Hints = std::vector<std::pair<uint64_t, size_t>>;
+  PrefetchRecorder(std::unique_ptr<RandomAccessFile> base, Hints* hints)
+      : base_(std::move(base)), hints_(hints) {}
+  Status Read(uint64_t offset, size_t n, char* scratch, std::string_view* result) const override {
+    return base_->Read(offset, n, scratch, result);
+  }
+  void Prefetch(uint64_t offset, size_t n) const override { hints_->emplace_back(offset, n); }
+
+ private:
+  std::unique_ptr<RandomAccessFile> base_;
+  Hints* hints_;
+};
+
+// A scan prefetches the file ahead of it (behind it, backward) in
+// contiguous windows that grow from 64 KiB to 1 MiB, up to the file's ends;
+// a seek and a few steps within a block prefetch nothing.
+TEST_F(TableTest, ScansPrefetchInGrowingWindows) {
+  Random rnd(17);
+  Entries entries;
+  for (int i = 0; i < 20000; i++) {
+    std::string v(200, '\0');
+    for (auto& c : v) c = static_cast<char>(rnd.Uniform(256));  // incompressible: a 4 MB file
+    entries.emplace_back(IKey(UserKey(i), 1, ValueType::kValue), v);
+  }
+  Build(TableOptions(), entries);
+  std::unique_ptr<RandomAccessFile> f;
+  ASSERT_TRUE(fs_->NewRandomAccessFile(path_, &f).ok());
+  uint64_t size = 0;
+  ASSERT_TRUE(fs_->GetFileSize(path_, &size).ok());
+  PrefetchRecorder::Hints hints;
+  ASSERT_TRUE(Table::Open(std::make_unique<PrefetchRecorder>(std::move(f), &hints), size, 7, nullptr, nullptr,
+                          &table_)
+                  .ok());
+  auto it = table_->NewIterator(TableReadOptions());
+
+  it->Seek(IKey(UserKey(10000), 1, ValueType::kValue));
+  for (int i = 0; i < 3 && it->Valid(); i++) it->Next();
+  ASSERT_TRUE(it->Valid());
+  EXPECT_TRUE(hints.empty());
+
+  auto check_windows = [&](bool forward) {
+    ASSERT_GT(hints.size(), 4u);
+    for (size_t i = 0; i < hints.size(); i++) {
+      SCOPED_TRACE(i);
+      EXPECT_LE(hints[i].first + hints[i].second, size);
+      const size_t full = std::min<size_t>(size_t{64 * 1024} << std::min<size_t>(i, 4), 1024 * 1024);
+      if (i + 1 < hints.size()) {
+        EXPECT_EQ(hints[i].second, full);  // only the last is clipped
+      }
+      if (i > 0 && forward) {
+        EXPECT_EQ(hints[i].first, hints[i - 1].first + hints[i - 1].second);
+      }
+      if (i > 0 && !forward) {
+        EXPECT_EQ(hints[i].first + hints[i].second, hints[i - 1].first);
+      }
+    }
+  };
+  hints.clear();
+  size_t n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) n++;
+  EXPECT_EQ(n, entries.size());
+  check_windows(true);
+  EXPECT_EQ(hints.back().first + hints.back().second, size);
+
+  hints.clear();
+  n = 0;
+  for (it->SeekToLast(); it->Valid(); it->Prev()) n++;
+  EXPECT_EQ(n, entries.size());
+  check_windows(false);
+  EXPECT_EQ(hints.back().first, 0u);
+}
+
 TEST_F(TableTest, IteratorOutlivesTableHandle) {
   const Entries entries = MakeEntries(300);
   Build(TableOptions(), entries);
