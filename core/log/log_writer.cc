@@ -16,7 +16,7 @@ Status LogWriter::AddRecord(std::string_view a, std::string_view b, Then then) {
   EncodeFixed32(header + 4, Checksum(header, 4));
   EncodeFixed32(header + 8, Checksum2(a, b));
   // The file buffers appends up to its buffer size, so a record that fits
-  // reaches the OS in the single write(2) (or copy) of Flush/Sync.
+  // reaches the OS in the single pwrite(2) (or copy) of Flush/Sync.
   Status s = file_->Append(std::string_view(header, kLogHeaderSize));
   if (s.ok()) s = file_->Append(a);
   if (s.ok() && !b.empty()) s = file_->Append(b);

@@ -1,5 +1,5 @@
 // LogWriter: appends records (log_format.h) to a file. Each AddRecord
-// hands the whole record to the OS before returning (one write(2), or one
+// hands the whole record to the OS before returning (one pwrite(2), or one
 // copy into a mapping for a file from FileSystem::NewLogFile, for records
 // up to the file's buffer size), so an acknowledged record survives a crash
 // of the process; with sync it also survives power loss.

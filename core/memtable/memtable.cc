@@ -61,7 +61,7 @@ void MemTable::Add(SequenceNumber seq, ValueType type, std::string_view user_key
                    std::string_view value) {
   // The filter's line is fetched now and its bits set after the insert, so
   // its cache miss overlaps the skiplist search.
-  FilterProbe probe;
+  FilterProbe probe{};
   if (filter_ != nullptr) {
     probe = Probe(user_key);
     __builtin_prefetch(&filter_[probe.line], 1);
