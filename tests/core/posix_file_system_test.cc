@@ -2,15 +2,22 @@
 // pass appends to the kernel through a shared mapping of the file. What they
 // must keep: after Flush the bytes are in the file, past them only zeros,
 // the death of the process loses nothing flushed, Close cuts the file to the
-// bytes appended, and when no space can be reserved the file falls back to
-// pwrite and still holds every byte.
+// bytes appended, sync appends land on blocks already written (zeros), and
+// when no space can be reserved the file falls back to pwrite and still
+// holds every byte.
+#include <linux/fiemap.h>
+#include <linux/fs.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -117,6 +124,57 @@ TEST_F(PosixLogFileTest, SyncedAppendsLandInReservedSpace) {
   EXPECT_EQ(Contents(), expect);
 }
 
+// The file's extents that the file system reports unwritten (reserved,
+// reading as zeros, never written); -1 where it cannot say (no FIEMAP). The
+// file is synced first (FIEMAP_FLAG_SYNC).
+int UnwrittenExtents(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return -1;
+  constexpr int kMax = 256;
+  std::vector<char> buf(sizeof(fiemap) + kMax * sizeof(fiemap_extent), 0);
+  auto* map = reinterpret_cast<fiemap*>(buf.data());
+  map->fm_start = 0;
+  map->fm_length = FIEMAP_MAX_OFFSET;
+  map->fm_flags = FIEMAP_FLAG_SYNC;
+  map->fm_extent_count = kMax;
+  const int r = ::ioctl(fd, FS_IOC_FIEMAP, map);
+  ::close(fd);
+  if (r != 0 || map->fm_mapped_extents == 0) return -1;
+  int unwritten = 0;
+  for (uint32_t i = 0; i < map->fm_mapped_extents; i++) {
+    if (map->fm_extents[i].fe_flags & FIEMAP_EXTENT_UNWRITTEN) unwritten++;
+  }
+  return unwritten;
+}
+
+// Sync appends land on zeros written ahead of them, not on blocks merely
+// reserved: ext4 marks reserved blocks unwritten, and an fdatasync that is
+// the first to reach one must also commit its change to written. After
+// each sync append, the reservation ahead of it holds written zeros.
+TEST_F(PosixLogFileTest, SyncAppendsLandOnWrittenZeros) {
+  std::unique_ptr<WritableFile> f;
+  ASSERT_TRUE(fs_->NewLogFile(path_, &f).ok());
+  std::string expect;
+  for (int i = 0; expect.size() < (3u << 20) / 2; i++) {
+    const std::string record(3000 + i % 100, static_cast<char>('a' + i % 26));
+    ASSERT_TRUE(f->Append(record).ok());
+    ASSERT_TRUE(f->Sync().ok());
+    expect += record;
+    if (i % 100 == 0) {
+      const int unwritten = UnwrittenExtents(path_);
+      if (unwritten < 0) GTEST_SKIP() << "the file system does not report extents (FIEMAP)";
+      ASSERT_EQ(unwritten, 0) << "after " << expect.size() << " bytes";
+    }
+  }
+  const std::string got = Contents();
+  ASSERT_GT(got.size(), expect.size());
+  EXPECT_EQ(got.substr(0, expect.size()), expect);
+  EXPECT_TRUE(std::all_of(got.begin() + static_cast<long>(expect.size()), got.end(),
+                          [](char c) { return c == 0; }));
+  ASSERT_TRUE(f->Close().ok());
+  EXPECT_EQ(Contents(), expect);
+}
+
 TEST_F(PosixLogFileTest, AppendsWithoutFlushReachTheFileAtClose) {
   std::unique_ptr<WritableFile> f;
   ASSERT_TRUE(fs_->NewLogFile(path_, &f).ok());
@@ -172,8 +230,9 @@ TEST_F(PosixLogFileTest, ProcessKilledAfterFlushLosesNothing) {
   EXPECT_GT(reader.torn_tail_bytes(), 0u);  // the reserved zeros
 }
 
-// With the file size limited, the second window cannot be reserved: the
-// file goes on with pwrite and holds every byte appended.
+// With the file size limited, the second window cannot be reserved (nor
+// zeroed, for the sync appends among them): the file goes on with pwrite
+// and holds every byte appended.
 TEST_F(PosixLogFileTest, FallsBackToPwriteWhenSpaceCannotBeReserved) {
   std::vector<std::string> pieces;
   std::string expect;
@@ -189,8 +248,9 @@ TEST_F(PosixLogFileTest, FallsBackToPwriteWhenSpaceCannotBeReserved) {
     if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(2);
     std::unique_ptr<WritableFile> f;
     if (!FileSystem::Default()->NewLogFile(path_, &f).ok()) ::_exit(3);
+    int i = 0;
     for (const auto& p : pieces) {
-      if (!f->Append(p).ok() || !f->Flush().ok()) ::_exit(4);
+      if (!f->Append(p).ok() || !(i++ % 5 == 0 ? f->Sync() : f->Flush()).ok()) ::_exit(4);
     }
     ::_exit(f->Close().ok() ? 0 : 5);
   }
