@@ -22,6 +22,32 @@ struct DB::Writer {
   bool done = false;  // written before signal is set, read after
   Status status;
   Signal signal;  // set once: done, or now at the front and leading
+
+  // A sync leader may hand a waiting sync writer of its group the group's
+  // memtable insert, which that writer then runs while the leader syncs
+  // (see WriteImpl). The leader fills in the insert, then moves chore from
+  // kNone to kOffered; the writer runs it and stores kDone. A writer about
+  // to sleep moves kNone to kRefused first, so nothing is offered to a
+  // thread that would have to be woken for it.
+  enum Chore : int { kNone, kOffered, kDone, kRefused };
+  std::atomic<int> chore{kNone};
+  const WriteBatch* chore_batch = nullptr;
+  MemTable* chore_mem = nullptr;
+  SequenceNumber chore_first = 0;
+  Status chore_status;
+
+  // Runs an offered insert (poll of Signal::Wait; about_to_sleep: refuse
+  // from now on if nothing was offered).
+  void RunChore(bool about_to_sleep) {
+    int state = chore.load(std::memory_order_acquire);
+    if (state == kNone && about_to_sleep &&
+        chore.compare_exchange_strong(state, kRefused, std::memory_order_acq_rel)) {
+      return;
+    }
+    if (state != kOffered) return;
+    chore_status = chore_batch->InsertInto(chore_mem, chore_first);
+    chore.store(kDone, std::memory_order_release);
+  }
 };
 
 namespace {
@@ -381,7 +407,11 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
     const auto spin = std::chrono::microseconds(
         w.sync ? std::min<uint64_t>(kMaxSyncSpinMicros, 2 * last_sync_micros_) : 0);
     l.unlock();
-    w.signal.Wait(spin);
+    if (w.sync) {
+      w.signal.Wait(spin, [&w](bool about_to_sleep) { w.RunChore(about_to_sleep); });
+    } else {
+      w.signal.Wait(spin);
+    }
     if (w.done) return w.status;
     l.lock();
   }
@@ -411,20 +441,32 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
         if (x == last_writer) break;
       }
     }
+    // A second sync writer in the group is likely spinning (see above):
+    // it can insert the group into the memtable while this thread syncs.
+    Writer* helper = sync && last_writer != &w && writers_[1]->sync ? writers_[1] : nullptr;
     MemTable* mem = mem_.get();
     LogWriter* log = log_.get();
     l.unlock();
-    // Append, insert into the memtable, then sync, so that the insert and
-    // the bookkeeping overlap the fdatasync rather than delay the writers
-    // waiting on it. Inserted entries stay invisible until last_sequence is
-    // published below; and if the sync fails they never reach a table,
-    // since a memtable is persisted only by a flush after a leader switches
-    // it out, which bg_error_ prevents from then on (nor does closing flush).
+    // Append, then insert into the memtable and sync. With a helper the
+    // insert overlaps the fdatasync instead of preceding it (in fillsync:4
+    // the leader's 4 inserts took 4.5 us of a 70 us group). Inserted
+    // entries stay invisible until last_sequence is published below; and
+    // if the sync fails they never reach a table, since a memtable is
+    // persisted only by a flush after a leader switches it out, which
+    // bg_error_ prevents from then on (nor does closing flush).
     const uint64_t mapped_before = log->bytes_mapped();
     s = log->AddRecord(std::string_view(header, sizeof(header)), group->body(),
                        sync ? LogWriter::Then::kFlushForSync : LogWriter::Then::kFlush);
     const uint64_t mapped = log->bytes_mapped() - mapped_before;
-    if (s.ok()) s = group->InsertInto(mem, first);
+    bool handed = false;
+    if (s.ok() && helper != nullptr) {
+      helper->chore_batch = group;
+      helper->chore_mem = mem;
+      helper->chore_first = first;
+      int none = Writer::kNone;
+      handed = helper->chore.compare_exchange_strong(none, Writer::kOffered, std::memory_order_acq_rel);
+    }
+    if (s.ok() && !handed) s = group->InsertInto(mem, first);
     bool synced = false;
     uint64_t sync_micros = 0;
     size_t expected = 0;
@@ -436,11 +478,17 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
       sync_micros = NowMicros() - start;
       synced = true;
     }
+    if (handed) {
+      // The helper cannot sleep before it is done: it took the insert on.
+      while (helper->chore.load(std::memory_order_acquire) != Writer::kDone) std::this_thread::yield();
+      if (s.ok()) s = helper->chore_status;
+    }
     l.lock();
     if (synced) {
       last_sync_micros_ = sync_micros;
       wal_sync_micros_ += sync_micros;
       wal_syncs_++;
+      if (handed) helped_syncs_++;
     }
     if (s.ok()) {
       versions_->set_last_sequence(last);
@@ -1214,10 +1262,10 @@ std::string DB::StatsString() {
                 " (%" PRIu64 " through a mapping)\nwrite-amplification: %.2f\nspace-amplification: %.2f\nflushes: %" PRIu64
                 "\nlevel0-max-files: %d\nstall-micros: %" PRIu64 "\nslowdowns: %" PRIu64 "\nstops: %" PRIu64
                 "\nrunning-compactions: %zu\nwal-syncs: %" PRIu64 " for %" PRIu64 " sync writes, %" PRIu64
-                " us syncing\n",
+                " us syncing, %" PRIu64 " with the memtable insert run by a waiting writer\n",
                 total_bytes, user_bytes_written_, wal_bytes_written_, wal_bytes_mapped_, wamp, samp, flush_count_,
                 max_level0_files_, stall_micros_, slowdowns_, stops_, running_compactions_.size(), wal_syncs_,
-                synced_writes_, wal_sync_micros_);
+                synced_writes_, wal_sync_micros_, helped_syncs_);
   out += line;
   std::snprintf(line, sizeof(line),
                 "block-cache: hits %" PRIu64 " misses %" PRIu64 " bytes %zu capacity %zu\n"

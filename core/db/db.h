@@ -183,6 +183,7 @@ class DB {
   uint64_t wal_syncs_ = 0;        // fdatasyncs of the WAL for sync writes
   uint64_t synced_writes_ = 0;    // sync writes they covered
   uint64_t wal_sync_micros_ = 0;  // time those fdatasyncs took
+  uint64_t helped_syncs_ = 0;     // of those, groups whose insert a waiting writer ran
   WriteBatch group_batch_;
   std::multiset<SequenceNumber> snapshots_;
   std::set<uint64_t> pending_outputs_;  // table numbers being written

@@ -42,10 +42,22 @@ class Signal {
   // the kernel must be woken, and on a virtual machine waking an idle CPU
   // costs tens of microseconds, a third of a fast fdatasync.
   void Wait(std::chrono::microseconds spin = std::chrono::microseconds(0)) {
+    Wait(spin, [](bool) {});
+  }
+
+  // As above, calling poll(false) between spins and poll(true) once before
+  // sleeping (unless set by then), so that a spinning waiter can take on
+  // work handed to it meanwhile, and refuse more before it sleeps.
+  template <typename Poll>
+  void Wait(std::chrono::microseconds spin, Poll&& poll) {
     if (spin.count() > 0) {
       const auto deadline = std::chrono::steady_clock::now() + spin;
-      while (!IsSet() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+      while (!IsSet() && std::chrono::steady_clock::now() < deadline) {
+        poll(false);
+        std::this_thread::yield();
+      }
     }
+    if (!IsSet()) poll(true);
     Sleep();
   }
 

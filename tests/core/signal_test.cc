@@ -1,5 +1,6 @@
 // Tests for core/util/signal.h: a Set before or after Wait releases the
-// waiter, with or without the spinning phase, and a waiter may destroy its
+// waiter, with or without the spinning phase, a waiter's poll runs while it
+// spins and once before it sleeps, and a waiter may destroy its
 // Signal the moment Wait returns (the group-commit hand-off relies on it;
 // run under the sanitizers this catches a Set that touches freed memory).
 #include "core/util/signal.h"
@@ -82,6 +83,45 @@ TEST(SignalTest, HandOffChain) {
   signals[kThreads]->Wait();
   for (auto& t : threads) t.join();
   for (int i = 0; i < kThreads; i++) EXPECT_EQ(seen[i], i);
+}
+
+// Wait with a poll: poll(false) between spins, poll(true) once before
+// sleeping, and never poll(true) for a Signal set before the spin ends (a
+// sync writer refuses handed work only when it is really going to sleep).
+TEST(SignalTest, WaitPollsWhileSpinningAndOnceBeforeSleeping) {
+  struct Counts {
+    std::atomic<int> spinning{0};
+    std::atomic<int> before_sleep{0};
+    void operator()(bool about_to_sleep) { (about_to_sleep ? before_sleep : spinning)++; }
+  };
+  {  // no spin: straight to the poll before sleeping
+    Signal s;
+    Counts c;
+    std::thread waiter([&] { s.Wait(microseconds(0), [&c](bool b) { c(b); }); });
+    while (c.before_sleep.load() == 0) std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_EQ(c.before_sleep.load(), 1);
+    EXPECT_EQ(c.spinning.load(), 0);
+    s.Set();
+    waiter.join();
+    EXPECT_EQ(c.before_sleep.load(), 1);
+  }
+  {  // set while spinning: polled, never about to sleep
+    Signal s;
+    Counts c;
+    std::thread waiter([&] { s.Wait(microseconds(60 * 1000 * 1000), [&c](bool b) { c(b); }); });
+    while (c.spinning.load() < 3) std::this_thread::yield();
+    s.Set();
+    waiter.join();
+    EXPECT_EQ(c.before_sleep.load(), 0);
+  }
+  {  // set before Wait: nothing to poll for
+    Signal s;
+    Counts c;
+    s.Set();
+    s.Wait(microseconds(1000), [&c](bool b) { c(b); });
+    EXPECT_EQ(c.spinning.load() + c.before_sleep.load(), 0);
+  }
 }
 
 }  // namespace
