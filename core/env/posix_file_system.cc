@@ -7,9 +7,9 @@
 // shared mapping of a 1 MiB window of the file, whose blocks fallocate
 // reserved beforehand. The bytes are in the kernel's page cache once the
 // copy ends, as after write(2), so they survive the death of the process;
-// Sync writes with pwrite (into the reserved space too) and calls
-// fdatasync. Past the appended bytes the file holds the zeros of the
-// reservation until Close cuts it to size.
+// Sync writes with pwrite, into reserved space over which it has written
+// zeros ahead (ZeroAhead), and calls fdatasync. Past the appended bytes the
+// file holds the zeros of the reservation until Close cuts it to size.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
