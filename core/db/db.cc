@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <new>
 
 #include "core/db/filename.h"
 #include "core/log/log_format.h"
@@ -13,6 +14,24 @@
 #include "core/util/signal.h"
 
 namespace lsm {
+
+namespace {
+
+// A write group's memtable insert. The arena can run out of memory midway:
+// that must come back as a status (and then, as bg_error_, stop writes until
+// reopening), not as an exception unwinding out of a queued writer, which
+// would leave the write queue pointing at a dead Writer and every other
+// writer waiting forever. The entries already inserted stay invisible: the
+// group's sequence is never published.
+Status InsertGroup(const WriteBatch* group, MemTable* mem, SequenceNumber first) {
+  try {
+    return group->InsertInto(mem, first);
+  } catch (const std::bad_alloc&) {
+    return Status::NoMemory("out of memory inserting a write group into the memtable");
+  }
+}
+
+}  // namespace
 
 struct DB::Writer {
   const WriteBatch* batch = nullptr;  // null: a flush request
@@ -45,7 +64,7 @@ struct DB::Writer {
       return;
     }
     if (state != kOffered) return;
-    chore_status = chore_batch->InsertInto(chore_mem, chore_first);
+    chore_status = InsertGroup(chore_batch, chore_mem, chore_first);
     chore.store(kDone, std::memory_order_release);
   }
 };
@@ -466,7 +485,7 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
       int none = Writer::kNone;
       handed = helper->chore.compare_exchange_strong(none, Writer::kOffered, std::memory_order_acq_rel);
     }
-    if (s.ok() && !handed) s = group->InsertInto(mem, first);
+    if (s.ok() && !handed) s = InsertGroup(group, mem, first);
     bool synced = false;
     uint64_t sync_micros = 0;
     size_t expected = 0;

@@ -19,14 +19,19 @@
 //
 // Comments starting "Regression" mark core bugs this suite found, now fixed.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -60,6 +65,19 @@ constexpr double kSanitizerSlowdown = 1;
 #endif
 #else
 constexpr double kSanitizerSlowdown = 1;
+#endif
+
+// Sanitizers reserve terabytes of address space: no test can limit it.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+constexpr bool kSanitized = true;
+#else
+constexpr bool kSanitized = false;
+#endif
+#else
+constexpr bool kSanitized = false;
 #endif
 
 // A watchdog whose limit grows with LSM_STRESS_SCALE and the sanitizer's
@@ -717,6 +735,89 @@ TEST_F(DBConcurrencyTest, SyncWritesAreGroupCommitted) {
       }
     }
     db_.reset();
+  }
+}
+
+// Regression: a group's memtable insert that ran out of memory threw
+// bad_alloc out of the writer running it, leaving the write queue holding a
+// dead Writer: the leader then waited forever for the waiting writer it had
+// handed the insert to (or, inserting itself, left every queued writer
+// waiting). In a forked child four threads write synchronously once the
+// address space is limited to what is mapped plus 1 MiB, so that the
+// memtable's next 2 MiB block cannot be had. Every write must return: the
+// failing one with NoMemory, every later one refused the same way; no
+// exception, no hang (a watchdog alarm kills the child). The writes
+// acknowledged before are all there after reopening.
+TEST_F(DBConcurrencyTest, OutOfMemoryInAGroupFailsWritesNotTheQueue) {
+  if (kSanitized) GTEST_SKIP() << "sanitizers reserve more address space than a limit leaves";
+  constexpr int kThreads = 4;
+  constexpr int kBefore = 20;  // acknowledged writes per thread before the limit
+  const std::string value(4000, 'v');
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::alarm(30);
+    Options o;
+    o.write_buffer_size = 512 << 20;  // no flush: the memtable only grows
+    std::unique_ptr<DB> db;
+    if (!DB::Open(o, dir_, &db).ok()) ::_exit(2);
+    std::atomic<int> ready{0}, no_memory{0}, other{0}, threw{0};
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; t++) {
+      threads.emplace_back([&, t] {
+        WriteOptions wo;
+        wo.sync = true;
+        // Before the limit, so that this thread's heap and the group's
+        // buffers exist.
+        for (int n = 0; n < kBefore; n++) {
+          if (!db->Put(wo, WKey(t, n), value).ok()) ::_exit(3);
+        }
+        ready++;
+        while (!go.load()) std::this_thread::yield();
+        for (int n = kBefore;; n++) {
+          try {
+            const Status s = db->Put(wo, WKey(t, n), value);
+            if (s.ok()) continue;
+            (s.code() == Status::Code::kNoMemory ? no_memory : other)++;
+          } catch (...) {
+            threw++;
+          }
+          return;
+        }
+      });
+    }
+    while (ready.load() < kThreads) std::this_thread::yield();
+    long long vm_kb = 0;
+    std::ifstream status_file("/proc/self/status");
+    for (std::string field; status_file >> field;) {
+      if (field == "VmSize:" && (status_file >> vm_kb)) break;
+    }
+    if (vm_kb <= 0) ::_exit(4);
+    const rlim_t limit = static_cast<rlim_t>(vm_kb) * 1024 + (1 << 20);
+    const struct rlimit as = {limit, limit};
+    if (::setrlimit(RLIMIT_AS, &as) != 0) ::_exit(5);
+    go = true;
+    for (auto& th : threads) th.join();
+    if (threw.load() > 0) ::_exit(6);
+    if (other.load() > 0) ::_exit(7);
+    if (no_memory.load() != kThreads) ::_exit(8);
+    ::_exit(0);  // the database is left unclosed, as by a crash
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status)) << "child killed by signal " << WTERMSIG(status)
+                                 << (WTERMSIG(status) == SIGALRM ? " (the write queue hung)" : "");
+  // 6: a write threw; 7: failed other than NoMemory; 8: not every thread saw NoMemory.
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  Open(Options());
+  for (int t = 0; t < kThreads; t++) {
+    for (int n = 0; n < kBefore; n++) {
+      std::string v;
+      const Status s = db_->Get(ReadOptions(), WKey(t, n), &v);
+      ASSERT_TRUE(s.ok()) << WKey(t, n) << ": " << s.ToString();
+      EXPECT_EQ(v, value);
+    }
   }
 }
 
