@@ -5,6 +5,7 @@
 // bytes appended, sync appends land on blocks already written (zeros), and
 // when no space can be reserved the file falls back to pwrite and still
 // holds every byte.
+#include <fcntl.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <signal.h>
@@ -13,11 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
 #include <algorithm>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
