@@ -1092,11 +1092,15 @@ void DB::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
 }
 
 void DB::ReleaseVersion(std::shared_ptr<const Version> v) {
-  // Only the last holder of a replaced Version can free tables: the current
-  // Version is also held by the VersionSet, so its count is at least 2.
-  const bool last = v.use_count() == 1;
+  // Tables can be freed only when a replaced Version dies (the current one
+  // is also held by the VersionSet). Whether it died is read from
+  // Version::Destroyed(), and obsolete_files_pending_ under mu_: a pass
+  // running now may have counted this Version's files as live and be about
+  // to set the flag, and a read before that would leave them on disk until
+  // some later pass.
+  const uint64_t destroyed = Version::Destroyed();
   v.reset();
-  if (!last || !obsolete_files_pending_.load(std::memory_order_relaxed)) return;
+  if (Version::Destroyed() == destroyed) return;
   std::unique_lock<std::mutex> l(mu_);
   if (obsolete_files_pending_) DeleteObsoleteFiles(&l);
 }

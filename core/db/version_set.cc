@@ -235,14 +235,21 @@ void VersionSet::Install(std::shared_ptr<const Version> v) {
 }
 
 void VersionSet::AddLiveFiles(std::set<uint64_t>* live) {
-  live_versions_.remove_if([](const std::weak_ptr<const Version>& w) { return w.expired(); });
-  for (const auto& w : live_versions_) {
-    if (auto v = w.lock()) {
-      for (int level = 0; level < kNumLevels; level++) {
-        for (const auto& f : v->files_[level]) live->insert(f->number);
+  std::set<uint64_t> found;
+  uint64_t destroyed;
+  do {
+    destroyed = Version::Destroyed();
+    found.clear();
+    live_versions_.remove_if([](const std::weak_ptr<const Version>& w) { return w.expired(); });
+    for (const auto& w : live_versions_) {
+      if (auto v = w.lock()) {
+        for (int level = 0; level < kNumLevels; level++) {
+          for (const auto& f : v->files_[level]) found.insert(f->number);
+        }
       }
     }
-  }
+  } while (Version::Destroyed() != destroyed);
+  live->insert(found.begin(), found.end());
 }
 
 void VersionSet::EncodeSnapshot(std::string* rec) const {

@@ -11,6 +11,7 @@
 // long as they hold it; a file is deleted only once no live Version lists it.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <list>
@@ -32,6 +33,18 @@ namespace lsm {
 class Version {
  public:
   using FileList = std::vector<std::shared_ptr<const FileMetaData>>;
+
+  Version() = default;
+  Version(const Version&) = delete;
+  Version& operator=(const Version&) = delete;
+  ~Version() { destroyed_.fetch_add(1, std::memory_order_seq_cst); }
+
+  // How many Versions this process has destroyed. Whoever drops a
+  // reference can tell by reading it before and after whether a Version
+  // died meanwhile (its own, or another: then a needless check follows);
+  // shared_ptr's use_count() cannot tell, since two holders letting go at
+  // once may each still see the other's reference.
+  static uint64_t Destroyed() { return destroyed_.load(std::memory_order_seq_cst); }
 
   const FileList& files(int level) const { return files_[level]; }
   int NumFiles(int level) const { return static_cast<int>(files_[level].size()); }
@@ -55,6 +68,7 @@ class Version {
  private:
   friend class VersionSet;
   FileList files_[kNumLevels];
+  static inline std::atomic<uint64_t> destroyed_{0};
 };
 
 class VersionSet {
@@ -86,7 +100,10 @@ class VersionSet {
   SequenceNumber last_sequence() const { return last_sequence_; }
   void set_last_sequence(SequenceNumber s) { last_sequence_ = s; }
 
-  // Numbers of every file listed by a Version some reader still holds.
+  // Numbers of every file listed by a Version some reader still holds. A
+  // Version whose last other holder lets go while this walk holds it dies in
+  // the walk's hands, and its files must not count: then the walk starts
+  // over. REQUIRES: the database mutex (no Version is installed meanwhile).
   void AddLiveFiles(std::set<uint64_t>* live);
 
   Status Close();

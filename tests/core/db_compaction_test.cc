@@ -217,6 +217,23 @@ std::vector<SstFile> SstFiles(const std::string& dir) {
   return out;
 }
 
+// Whether the table files on disk are exactly those the current version
+// lists, waiting up to 60 s for that. Idle by WaitForIdle is not enough: the
+// last compaction may still be deleting its inputs (the listing is taken
+// without the database mutex).
+::testing::AssertionResult TablesOnDiskAreListed(DB* db, const std::string& dir) {
+  const auto start = std::chrono::steady_clock::now();
+  size_t on_disk = 0, listed = 0;
+  do {
+    on_disk = SstFiles(dir).size();
+    listed = static_cast<size_t>(TotalFiles(db));
+    if (on_disk == listed) return ::testing::AssertionSuccess();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  } while (Seconds(start) < 60);
+  return ::testing::AssertionFailure() << on_disk << " table files on disk, " << listed
+                                       << " listed, after 60 s; files/level " << FilesPerLevel(db);
+}
+
 uint64_t SstBytes(const std::string& dir) {
   uint64_t n = 0;
   for (const auto& f : SstFiles(dir)) n += f.size;
@@ -764,7 +781,7 @@ TEST_F(DBCompactionTest, DataSpreadsOverNonOverlappingLevels) {
         << stats;
   }
   // Files listed == files on disk.
-  EXPECT_EQ(SstFiles(dir_).size(), static_cast<size_t>(TotalFiles(db_.get())));
+  EXPECT_TRUE(TablesOnDiskAreListed(db_.get(), dir_));
   EXPECT_EQ(Contents(), model);
 
   std::vector<int> counts;
@@ -1071,12 +1088,11 @@ TEST_F(DBCompactionTest, NoObsoleteTableFilesRemain) {
     EXPECT_GT(scanned, 0u);
   }
   ASSERT_TRUE(WaitForIdle(db_.get(), options_.level0_compaction_trigger));
-  EXPECT_EQ(SstFiles(dir_).size(), static_cast<size_t>(TotalFiles(db_.get())))
-      << "files/level " << FilesPerLevel(db_.get());
+  EXPECT_TRUE(TablesOnDiskAreListed(db_.get(), dir_));
   write_some(8000);
   CompactAll();
   ASSERT_TRUE(WaitForIdle(db_.get(), options_.level0_compaction_trigger));
-  EXPECT_EQ(SstFiles(dir_).size(), static_cast<size_t>(TotalFiles(db_.get())));
+  EXPECT_TRUE(TablesOnDiskAreListed(db_.get(), dir_));
   const size_t listed = static_cast<size_t>(TotalFiles(db_.get()));
   Close();
   Open();
@@ -1126,7 +1142,7 @@ TEST_F(DBCompactionTest, TablesHeldByAGetAreDeletedWhenItReturns) {
   EXPECT_EQ(got, "v2");
 
   ASSERT_TRUE(WaitForIdle(db_.get(), options_.level0_compaction_trigger));
-  EXPECT_EQ(SstFiles(dir_).size(), 1u) << "tables the current version does not list remain";
+  EXPECT_TRUE(TablesOnDiskAreListed(db_.get(), dir_)) << "tables the current version does not list remain";
   Close();
   EXPECT_EQ(SstFiles(dir_).size(), 1u) << "tables the current version does not list remain";
 }
