@@ -47,18 +47,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-#if defined(__SANITIZE_THREAD__)
-constexpr bool kUnderTsan = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr bool kUnderTsan = true;
-#else
-constexpr bool kUnderTsan = false;
-#endif
-#else
-constexpr bool kUnderTsan = false;
-#endif
-
 long long EnvInt(const char* name, long long def) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') return def;
@@ -524,7 +512,7 @@ class DBCompactionTest : public ::testing::Test {
 // table bytes with those of a database holding only the final values.
 TEST_F(DBCompactionTest, SpaceAmplificationAfterOverwrites) {
   // Under ThreadSanitizer (5-15x slower) the default is a tenth.
-  const long long n = EnvInt("LSM_SPACE_KEYS", kUnderTsan ? 10000 : 200000);
+  const long long n = EnvInt("LSM_SPACE_KEYS", test::kThreadSanitizer ? 10000 : 200000);
   const long long rounds = EnvInt("LSM_SPACE_ROUNDS", 10);
   ASSERT_GT(n, 0);
   ASSERT_GT(rounds, 0);

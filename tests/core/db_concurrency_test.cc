@@ -55,30 +55,7 @@ double StressScale() {
 
 int Scaled(int n) { return std::max(1, static_cast<int>(n * StressScale())); }
 
-#if defined(__SANITIZE_THREAD__)
-constexpr double kSanitizerSlowdown = 10;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-constexpr double kSanitizerSlowdown = 10;
-#else
-constexpr double kSanitizerSlowdown = 1;
-#endif
-#else
-constexpr double kSanitizerSlowdown = 1;
-#endif
-
-// Sanitizers reserve terabytes of address space: no test can limit it.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+constexpr double kSanitizerSlowdown = test::kThreadSanitizer ? 10 : 1;
 
 // A watchdog whose limit grows with LSM_STRESS_SCALE and the sanitizer's
 // slowdown.
@@ -749,7 +726,7 @@ TEST_F(DBConcurrencyTest, SyncWritesAreGroupCommitted) {
 // exception, no hang (a watchdog alarm kills the child). The writes
 // acknowledged before are all there after reopening.
 TEST_F(DBConcurrencyTest, OutOfMemoryInAGroupFailsWritesNotTheQueue) {
-  if (kSanitized) GTEST_SKIP() << "sanitizers reserve more address space than a limit leaves";
+  if (test::kSanitizerReservesAddressSpace) GTEST_SKIP() << "sanitizers reserve more address space than a limit leaves";
   constexpr int kThreads = 4;
   constexpr int kBefore = 20;  // acknowledged writes per thread before the limit
   const std::string value(4000, 'v');

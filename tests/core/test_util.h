@@ -17,6 +17,32 @@ class Snapshot;
 
 namespace test {
 
+// Whether this build runs under ThreadSanitizer (5-15x slower), or under
+// any sanitizer that reserves terabytes of address space (ASan, TSan, MSan).
+#if defined(__SANITIZE_THREAD__)
+inline constexpr bool kThreadSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+inline constexpr bool kThreadSanitizer = true;
+#else
+inline constexpr bool kThreadSanitizer = false;
+#endif
+#else
+inline constexpr bool kThreadSanitizer = false;
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+inline constexpr bool kAddressSanitizer = true;
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+#else
+inline constexpr bool kAddressSanitizer = false;
+#endif
+inline constexpr bool kSanitizerReservesAddressSpace = kThreadSanitizer || kAddressSanitizer;
+
 // db's value for key (at snap; null: latest), "NOT_FOUND" if absent, or the
 // error's text.
 std::string ReadValue(DB* db, const std::string& key, const Snapshot* snap = nullptr);
