@@ -271,6 +271,17 @@ int lsm_options_set_level_size_multiplier(lsm_options* opts, int n) {
   return LSM_OK;
 }
 
+int lsm_options_set_wal_mmap(lsm_options* opts, int mode) {
+  LSM_OPTS_REQUIRE();
+  LSM_REQUIRE(mode == LSM_WAL_MMAP_AUTO || mode == LSM_WAL_MMAP_OFF || mode == LSM_WAL_MMAP_ON,
+              "wal_mmap must be LSM_WAL_MMAP_AUTO, LSM_WAL_MMAP_OFF or LSM_WAL_MMAP_ON, got " +
+                  std::to_string(mode));
+  opts->o.wal_mmap = mode == LSM_WAL_MMAP_OFF  ? lsm::LogMapping::kNever
+                     : mode == LSM_WAL_MMAP_ON ? lsm::LogMapping::kAlways
+                                               : lsm::LogMapping::kAuto;
+  return LSM_OK;
+}
+
 namespace {
 
 int ParseBool(const std::string& name, const char* value, int* out) {
@@ -338,6 +349,13 @@ int lsm_options_set(lsm_options* opts, const char* name, const char* value) {
       if (v == "none") return lsm_options_set_compression(opts, LSM_COMPRESSION_NONE);
       if (v == "lz4") return lsm_options_set_compression(opts, LSM_COMPRESSION_LZ4);
       return Fail(LSM_INVALID, "compression: expected \"none\" or \"lz4\", got \"" + v + "\"");
+    }
+    if (n == "wal_mmap") {
+      std::string v(value);
+      if (v == "auto") return lsm_options_set_wal_mmap(opts, LSM_WAL_MMAP_AUTO);
+      if (v == "off") return lsm_options_set_wal_mmap(opts, LSM_WAL_MMAP_OFF);
+      if (v == "on") return lsm_options_set_wal_mmap(opts, LSM_WAL_MMAP_ON);
+      return Fail(LSM_INVALID, "wal_mmap: expected \"auto\", \"off\" or \"on\", got \"" + v + "\"");
     }
     return Fail(LSM_INVALID, "unknown option \"" + n + "\"");
   });

@@ -156,13 +156,30 @@ LSM_EXPORT int lsm_options_set_max_bytes_for_level_base(lsm_options *opts, size_
 /* Ratio between the target sizes of adjacent levels. Range 2 .. 100;
  * default 10. */
 LSM_EXPORT int lsm_options_set_level_size_multiplier(lsm_options *opts, int n);
+/* How the write-ahead log hands appends to the kernel (lsm_options_set_wal_mmap). */
+#define LSM_WAL_MMAP_AUTO 0 /* map only on file systems where a store cannot fault */
+#define LSM_WAL_MMAP_OFF 1  /* always write(2) */
+#define LSM_WAL_MMAP_ON 2   /* map on any file system (see below) */
+/* Whether the write-ahead log's non-sync appends are copied into a shared
+ * mapping of the log (fast: no system call per write) or written with
+ * pwrite(2). A store into a mapping cannot return an error: where the file
+ * system must still find space or read a page when the store happens, a
+ * failure there kills the process with SIGBUS. LSM_WAL_MMAP_AUTO (default)
+ * maps only on ext4, xfs and tmpfs, where the log's blocks are reserved
+ * with fallocate before they are mapped, and uses pwrite elsewhere (btrfs,
+ * ZFS, NFS, overlay and FUSE file systems, ...), where a full disk is then
+ * an LSM_IO_ERROR. LSM_WAL_MMAP_OFF always uses pwrite. LSM_WAL_MMAP_ON
+ * maps wherever mmap works, accepting that risk. The "lsm.stats" property
+ * says which the open log uses; docs/durability.md has the details. */
+LSM_EXPORT int lsm_options_set_wal_mmap(lsm_options *opts, int mode);
 /* Sets an option by name from a string, for tools and bindings. Names are
  * the setter names above ("create_if_missing", "error_if_exists",
  * "write_buffer_size", "block_size", "block_cache_size",
  * "bloom_bits_per_key", "compression", "max_open_files",
  * "background_threads", "paranoid_checks", "target_file_size",
- * "max_bytes_for_level_base", "level_size_multiplier"). Booleans take "0"/"1"/"true"/
- * "false"; sizes take decimal digits; compression takes "none" or "lz4".
+ * "max_bytes_for_level_base", "level_size_multiplier", "wal_mmap"). Booleans
+ * take "0"/"1"/"true"/"false"; sizes take decimal digits; compression takes
+ * "none" or "lz4"; wal_mmap takes "auto", "off" or "on".
  * LSM_INVALID for an unknown name or a bad value. */
 LSM_EXPORT int lsm_options_set(lsm_options *opts, const char *name, const char *value);
 

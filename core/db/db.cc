@@ -237,7 +237,7 @@ Status DB::Recover() {
   // A fresh WAL; the replayed ones become obsolete once the edit commits.
   log_number_ = versions_->NewFileNumber();
   std::unique_ptr<WritableFile> file;
-  s = fs_->NewLogFile(LogFileName(dir_, log_number_), &file);
+  s = fs_->NewLogFile(LogFileName(dir_, log_number_), options_.wal_mmap, &file);
   if (s.ok()) s = fs_->SyncDir(dir_);
   if (!s.ok()) return s;
   log_ = std::make_unique<LogWriter>(std::move(file));
@@ -638,7 +638,7 @@ Status DB::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock) {
     }
     uint64_t number = versions_->NewFileNumber();
     std::unique_ptr<WritableFile> file;
-    Status s = fs_->NewLogFile(LogFileName(dir_, number), &file);
+    Status s = fs_->NewLogFile(LogFileName(dir_, number), options_.wal_mmap, &file);
     // The new log's directory entry must be durable before a sync write to
     // it is acknowledged, and the old log's tail before any write to the new
     // one is: otherwise a power loss could keep a later sync write and lose
@@ -1303,6 +1303,7 @@ std::string DB::StatsString() {
                 " torn-tail-bytes %" PRIu64 "\n",
                 wal_dropped_records_, wal_dropped_bytes_, wal_torn_tail_bytes_);
   out += line;
+  if (log_ != nullptr) out += "wal-appends: " + log_->append_path() + "\n";
   return out;
 }
 

@@ -43,6 +43,9 @@ struct Options {
   int level0_compaction_trigger = 4;
   int level0_slowdown_trigger = 20;
   int level0_stop_trigger = 36;
+  // Whether the write-ahead log appends through a shared mapping (see
+  // LogMapping in core/env/file_system.h).
+  LogMapping wal_mmap = LogMapping::kAuto;
   // File system; null means the POSIX one.
   FileSystem* fs = nullptr;
 };

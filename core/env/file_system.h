@@ -22,6 +22,17 @@
 
 namespace lsm {
 
+// Whether a log file (FileSystem::NewLogFile) may hand appends to the
+// kernel by stores into a shared mapping. A store cannot return an error:
+// where the file system must still allocate space or read the page when
+// it happens (copy-on-write file systems such as btrfs and ZFS, network
+// and FUSE file systems), a full disk or an I/O error raises SIGBUS.
+//   kAuto:   map only where the file system is known to reserve the blocks
+//            fallocate asked for (ext4, xfs, tmpfs); write(2) elsewhere
+//   kNever:  always write(2)
+//   kAlways: map wherever fallocate and mmap succeed
+enum class LogMapping { kAuto, kNever, kAlways };
+
 class WritableFile {
  public:
   virtual ~WritableFile() = default;
@@ -35,6 +46,9 @@ class WritableFile {
   // Bytes handed to the kernel by stores into a shared mapping of the file
   // rather than by write(2) (see NewLogFile); for accounting only.
   virtual uint64_t bytes_mapped() const { return 0; }
+  // How appends reach the kernel, for "lsm.stats": e.g. "write(2)", or
+  // "stores into a shared mapping (ext4)".
+  virtual std::string append_path() const { return "write(2)"; }
 };
 
 class SequentialFile {
@@ -72,9 +86,11 @@ class FileSystem {
   // Creates or truncates a file that is only appended to and Flushed after
   // each record, like a write-ahead log. It may reserve space past the
   // appended bytes: if the process dies before Close, the file can end in
-  // zeros, which the log reader takes as the end. By default, the same as
-  // NewWritableFile.
-  virtual Status NewLogFile(const std::string& path, std::unique_ptr<WritableFile>* out) {
+  // zeros, which the log reader takes as the end. mapping says whether it
+  // may append through a shared mapping (see LogMapping). By default, the
+  // same as NewWritableFile.
+  virtual Status NewLogFile(const std::string& path, LogMapping /*mapping*/,
+                            std::unique_ptr<WritableFile>* out) {
     return NewWritableFile(path, out);
   }
   virtual Status NewSequentialFile(const std::string& path,

@@ -10,16 +10,28 @@
 // Sync writes with pwrite, into reserved space over which it has written
 // zeros ahead (ZeroAhead), and calls fdatasync. Past the appended bytes the
 // file holds the zeros of the reservation until Close cuts it to size.
+//
+// A store into a mapping has no way to fail but SIGBUS, so a log maps only
+// where a store into reserved blocks needs neither space nor a read: on
+// ext4, xfs and tmpfs, fallocate allocates the blocks (unwritten extents
+// read as zeros without touching the disk). On copy-on-write file systems
+// (btrfs, ZFS) a store into a reserved block still allocates a new one
+// when the page is first dirtied, and a full disk then kills the process;
+// on network and FUSE file systems nothing is known. There (LogMapping
+// kAuto) the log appends with pwrite, and a full disk is an error status.
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <set>
@@ -36,12 +48,55 @@ Status PosixError(const std::string& context, int err) {
   return Status::IOError(msg);
 }
 
+// The file system under fd, from fstatfs: its name ("" if unknown or
+// fstatfs failed), and whether a store into blocks fallocate reserved
+// there cannot fault (see the top of this file).
+struct FileSystemKind {
+  std::string name;
+  bool reserves_blocks = false;
+};
+
+FileSystemKind KindOf(int fd) {
+  struct statfs st;
+  if (::fstatfs(fd, &st) != 0) return {};
+  // Magic numbers from linux/magic.h.
+  switch (static_cast<unsigned long>(st.f_type) & 0xffffffffUL) {
+    case 0xEF53UL: return {"ext4", true};  // also ext2 and ext3, through the ext4 driver
+    case 0x58465342UL: return {"xfs", true};
+    case 0x01021994UL: return {"tmpfs", true};
+    case 0x9123683EUL: return {"btrfs", false};
+    case 0x2FC12FC1UL: return {"zfs", false};
+    case 0x6969UL: return {"nfs", false};
+    case 0xFF534D42UL: return {"cifs", false};
+    case 0x794C7630UL: return {"overlay", false};
+    case 0x65735546UL: return {"fuse", false};
+    case 0xF2F52010UL: return {"f2fs", false};
+    default: {
+      char buf[32];
+      std::snprintf(buf, sizeof(buf), "type 0x%lx", static_cast<unsigned long>(st.f_type) & 0xffffffffUL);
+      return {buf, false};
+    }
+  }
+}
+
 class PosixWritableFile final : public WritableFile {
  public:
   // log: a file from NewLogFile, whose Flush goes through a shared mapping
-  // (above); the descriptor must be open for reading and writing.
-  PosixWritableFile(std::string path, int fd, bool log)
-      : path_(std::move(path)), fd_(fd), log_(log), reserving_(log) {}
+  // (above) where mapping and the file system allow; the descriptor must be
+  // open for reading and writing.
+  PosixWritableFile(std::string path, int fd, bool log, LogMapping mapping = LogMapping::kNever)
+      : path_(std::move(path)), fd_(fd), log_(log) {
+    if (!log) return;
+    const FileSystemKind kind = KindOf(fd);
+    fs_name_ = kind.name.empty() ? "an unknown file system" : kind.name;
+    mapping_ = mapping == LogMapping::kAlways || (mapping == LogMapping::kAuto && kind.reserves_blocks);
+    // Reserving blocks ahead speeds up fdatasync where fallocate allocates
+    // them; on a copy-on-write file system it would only write twice.
+    reserving_.store(mapping_ || kind.reserves_blocks, std::memory_order_relaxed);
+    why_not_mapped_ = mapping == LogMapping::kNever ? "wal_mmap is off"
+                      : mapping_ ? "mmap or fallocate failed"
+                                 : "a store into a mapping there could raise SIGBUS";
+  }
   ~PosixWritableFile() override {
     if (fd_ >= 0) Close();
   }
@@ -77,6 +132,12 @@ class PosixWritableFile final : public WritableFile {
 
   uint64_t bytes_mapped() const override { return bytes_mapped_; }
 
+  std::string append_path() const override {
+    if (!log_) return "write(2)";
+    if (mapping_ && reserving_.load(std::memory_order_relaxed)) return "stores into a shared mapping (" + fs_name_ + ")";
+    return "pwrite(2) (" + fs_name_ + ": " + why_not_mapped_ + ")";
+  }
+
   Status Close() override {
     Status s = Flush();
     Unmap();
@@ -95,6 +156,8 @@ class PosixWritableFile final : public WritableFile {
   // half of it go through pwrite.
   static constexpr size_t kWindow = 1024 * 1024;
 
+  bool reserving() const { return reserving_.load(std::memory_order_relaxed); }
+
   Status Drain(bool may_map) {
     if (buf_.empty()) return Status::OK();
     Status s = Write(buf_, may_map);
@@ -103,7 +166,7 @@ class PosixWritableFile final : public WritableFile {
   }
 
   Status Write(std::string_view data, bool may_map) {
-    if (may_map && reserving_ && data.size() <= kWindow / 2) {
+    if (may_map && mapping_ && reserving() && data.size() <= kWindow / 2) {
       if (map_ != nullptr && offset_ + data.size() <= map_start_ + kWindow) {
         StoreAscending(map_ + (offset_ - map_start_), data);
         offset_ += data.size();
@@ -115,14 +178,14 @@ class PosixWritableFile final : public WritableFile {
       // on, as every file did before; a full disk then fails only the
       // appends that do not fit.
       Unmap();
-      reserving_ = false;
+      reserving_.store(false, std::memory_order_relaxed);
     }
     // A log's pwrites (sync writes) land in reserved space too: fdatasync
     // then has no file size to commit, and took 54 us here instead of 78
     // (a loop of 140-byte pwrite + fdatasync on ext4). Sync writes also
     // land on zeros written beforehand (see ZeroAhead).
-    if (reserving_ && !(may_map ? Reserve(offset_ + data.size()) : ZeroAhead(offset_ + data.size()))) {
-      reserving_ = false;
+    if (reserving() && !(may_map ? Reserve(offset_ + data.size()) : ZeroAhead(offset_ + data.size()))) {
+      reserving_.store(false, std::memory_order_relaxed);
     }
     const char* p = data.data();
     size_t left = data.size();
@@ -217,7 +280,13 @@ class PosixWritableFile final : public WritableFile {
   std::string path_;
   int fd_;
   const bool log_;
-  bool reserving_;  // a log reserving space ahead and mapping it; false once either failed
+  bool mapping_ = false;    // a log that may append through a mapping (LogMapping, file system)
+  // A log reserving space ahead (and mapping it if mapping_); false once
+  // either failed. Atomic only because append_path() may read it from a
+  // thread other than the appending one.
+  std::atomic<bool> reserving_{false};
+  std::string fs_name_;
+  const char* why_not_mapped_ = "";
   std::string buf_;
   uint64_t offset_ = 0;    // bytes appended and handed to the kernel
   uint64_t reserved_ = 0;  // the file's size as extended by fallocate
@@ -311,10 +380,11 @@ class PosixFileSystem final : public FileSystem {
     return Status::OK();
   }
 
-  Status NewLogFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
+  Status NewLogFile(const std::string& path, LogMapping mapping,
+                    std::unique_ptr<WritableFile>* out) override {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) return PosixError(path, errno);
-    out->reset(new PosixWritableFile(path, fd, /*log=*/true));
+    out->reset(new PosixWritableFile(path, fd, /*log=*/true, mapping));
     return Status::OK();
   }
 

@@ -36,6 +36,7 @@ class LogWriter {
   Status Close() { return file_->Close(); }
   uint64_t size() const { return size_; }
   uint64_t bytes_mapped() const { return file_->bytes_mapped(); }
+  std::string append_path() const { return file_->append_path(); }
 
  private:
   std::unique_ptr<WritableFile> file_;

@@ -31,7 +31,7 @@ class LogTest : public ::testing::Test {
   // returns the file offset at which each one starts.
   std::vector<uint64_t> Write(const std::vector<std::string>& records) {
     std::unique_ptr<WritableFile> f;
-    EXPECT_TRUE(fs_->NewLogFile(path_, &f).ok());
+    EXPECT_TRUE(fs_->NewLogFile(path_, LogMapping::kAuto, &f).ok());
     LogWriter w(std::move(f));
     std::vector<uint64_t> offsets;
     for (const auto& r : records) {

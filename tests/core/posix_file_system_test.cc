@@ -70,7 +70,7 @@ class PosixLogFileTest : public ::testing::Test {
 
 TEST_F(PosixLogFileTest, FlushedBytesAreInTheFileFollowedOnlyByZeros) {
   std::unique_ptr<WritableFile> f;
-  ASSERT_TRUE(fs_->NewLogFile(path_, &f).ok());
+  ASSERT_TRUE(fs_->NewLogFile(path_, LogMapping::kAlways, &f).ok());
   const std::vector<std::string> pieces = Pieces(1, 5 << 20);
   std::string expect;
   int i = 0;
@@ -104,7 +104,7 @@ TEST_F(PosixLogFileTest, FlushedBytesAreInTheFileFollowedOnlyByZeros) {
 // then commits no change of the file's size).
 TEST_F(PosixLogFileTest, SyncedAppendsLandInReservedSpace) {
   std::unique_ptr<WritableFile> f;
-  ASSERT_TRUE(fs_->NewLogFile(path_, &f).ok());
+  ASSERT_TRUE(fs_->NewLogFile(path_, LogMapping::kAlways, &f).ok());
   std::string expect;
   for (int i = 0; i < 20; i++) {
     const std::string record(100 + i, static_cast<char>('a' + i));
@@ -151,7 +151,7 @@ int UnwrittenExtents(const std::string& path) {
 // each sync append, the reservation ahead of it holds written zeros.
 TEST_F(PosixLogFileTest, SyncAppendsLandOnWrittenZeros) {
   std::unique_ptr<WritableFile> f;
-  ASSERT_TRUE(fs_->NewLogFile(path_, &f).ok());
+  ASSERT_TRUE(fs_->NewLogFile(path_, LogMapping::kAlways, &f).ok());
   std::string expect;
   for (int i = 0; expect.size() < (3u << 20) / 2; i++) {
     const std::string record(3000 + i % 100, static_cast<char>('a' + i % 26));
@@ -175,7 +175,7 @@ TEST_F(PosixLogFileTest, SyncAppendsLandOnWrittenZeros) {
 
 TEST_F(PosixLogFileTest, AppendsWithoutFlushReachTheFileAtClose) {
   std::unique_ptr<WritableFile> f;
-  ASSERT_TRUE(fs_->NewLogFile(path_, &f).ok());
+  ASSERT_TRUE(fs_->NewLogFile(path_, LogMapping::kAlways, &f).ok());
   std::string expect;
   for (const auto& p : Pieces(2, 300000)) {
     ASSERT_TRUE(f->Append(p).ok());
@@ -187,7 +187,7 @@ TEST_F(PosixLogFileTest, AppendsWithoutFlushReachTheFileAtClose) {
 
 TEST_F(PosixLogFileTest, EmptyLogFileClosesEmpty) {
   std::unique_ptr<WritableFile> f;
-  ASSERT_TRUE(fs_->NewLogFile(path_, &f).ok());
+  ASSERT_TRUE(fs_->NewLogFile(path_, LogMapping::kAlways, &f).ok());
   ASSERT_TRUE(f->Flush().ok());
   ASSERT_TRUE(f->Close().ok());
   EXPECT_EQ(test::FileSize(path_), 0);
@@ -203,7 +203,7 @@ TEST_F(PosixLogFileTest, ProcessKilledAfterFlushLosesNothing) {
   ASSERT_GE(pid, 0);
   if (pid == 0) {
     std::unique_ptr<WritableFile> f;
-    if (!FileSystem::Default()->NewLogFile(path_, &f).ok()) ::_exit(2);
+    if (!FileSystem::Default()->NewLogFile(path_, LogMapping::kAlways, &f).ok()) ::_exit(2);
     LogWriter w(std::move(f));
     for (const auto& r : records) {
       if (!w.AddRecord(r, false).ok()) ::_exit(3);
@@ -245,7 +245,7 @@ TEST_F(PosixLogFileTest, FallsBackToPwriteWhenSpaceCannotBeReserved) {
     struct rlimit limit = {1600000, 1600000};
     if (::setrlimit(RLIMIT_FSIZE, &limit) != 0) ::_exit(2);
     std::unique_ptr<WritableFile> f;
-    if (!FileSystem::Default()->NewLogFile(path_, &f).ok()) ::_exit(3);
+    if (!FileSystem::Default()->NewLogFile(path_, LogMapping::kAlways, &f).ok()) ::_exit(3);
     int i = 0;
     for (const auto& p : pieces) {
       if (!f->Append(p).ok() || !(i++ % 5 == 0 ? f->Sync() : f->Flush()).ok()) ::_exit(4);
