@@ -5,6 +5,8 @@
 // anything else to LSM_IO_ERROR with the exception's text.
 #include "lsm.h"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -32,6 +34,7 @@ struct lsm_batch {
 };
 struct lsm_db {
   std::unique_ptr<lsm::DB> db;
+  unsigned fork_generation = 0;  // ForkGeneration() when opened
   std::atomic<int> open_iterators{0};
   std::atomic<int> open_snapshots{0};
 };
@@ -76,6 +79,43 @@ int Guard(F&& f) {
 #define LSM_REQUIRE(cond, msg)                  \
   do {                                          \
     if (!(cond)) return Fail(LSM_INVALID, msg); \
+  } while (0)
+
+// Live snapshot handles, so that a second release is refused instead of
+// freeing twice.
+std::mutex g_snapshots_mu;
+std::unordered_set<const lsm_snapshot*> g_snapshots;
+
+// fork(2) copies a process's handles into the child, but not the threads
+// that serve them (background work, a writer holding a mutex): a child that
+// used or closed one could hang, or write into the parent's log behind its
+// back. Each fork bumps this number in the child, and a handle opened
+// under an older number is refused there.
+std::atomic<unsigned> g_fork_generation{0};
+
+unsigned ForkGeneration() { return g_fork_generation.load(std::memory_order_relaxed); }
+
+// Also holds g_snapshots_mu across the fork, so that the child never
+// finds it locked by a thread it does not have.
+void CountForksOnce() {
+  static const int registered = ::pthread_atfork(
+      [] { g_snapshots_mu.lock(); }, [] { g_snapshots_mu.unlock(); },
+      [] {
+        g_snapshots_mu.unlock();
+        g_fork_generation.fetch_add(1, std::memory_order_relaxed);
+      });
+  (void)registered;
+}
+
+constexpr char kInheritedHandle[] =
+    "the database handle was opened by the parent of this process, before fork(): a child "
+    "process can neither use nor close it (open the database anew once the parent has closed it)";
+
+// A usable database handle: not NULL, and opened in this process.
+#define LSM_DB_REQUIRE(db)                                                                   \
+  do {                                                                                     \
+    LSM_REQUIRE((db) != nullptr, "database handle is NULL");                               \
+    LSM_REQUIRE((db)->fork_generation == ForkGeneration(), kInheritedHandle);              \
   } while (0)
 
 // A (pointer, length) pair is valid if the pointer is non-NULL or the
@@ -132,10 +172,6 @@ int ResolveRead(const lsm_db* db, const lsm_read_options* ropts, const lsm::Read
   return LSM_OK;
 }
 
-// Live snapshot handles, so that a second release is refused instead of
-// freeing twice.
-std::mutex g_snapshots_mu;
-std::unordered_set<const lsm_snapshot*> g_snapshots;
 
 }  // namespace
 
@@ -437,7 +473,9 @@ int lsm_open(const char* path, const lsm_options* opts, lsm_db** out) {
     LSM_REQUIRE(out != nullptr, "out is NULL");
     LSM_REQUIRE(path[0] != '\0', "path is empty");
     lsm::Options o = opts ? opts->o : lsm::Options();
+    CountForksOnce();
     auto handle = std::make_unique<lsm_db>();
+    handle->fork_generation = ForkGeneration();
     int rc = FromStatus(lsm::DB::Open(o, path, &handle->db));
     if (rc == LSM_OK) *out = handle.release();
     return rc;
@@ -446,21 +484,23 @@ int lsm_open(const char* path, const lsm_options* opts, lsm_db** out) {
 
 int lsm_close(lsm_db* db) {
   return Guard([&] {
-    LSM_REQUIRE(db != nullptr, "database handle is NULL");
+    LSM_DB_REQUIRE(db);
     int iters = db->open_iterators.load(), snaps = db->open_snapshots.load();
     if (iters > 0 || snaps > 0) {
       return Fail(LSM_BUSY, "cannot close: " + std::to_string(iters) + " iterator(s) and " +
                                 std::to_string(snaps) + " snapshot(s) still open");
     }
+    // Freed whatever Close met: the handle is gone either way.
+    const lsm::Status s = db->db->Close();
     delete db;
-    return LSM_OK;
+    return FromStatus(s);
   });
 }
 
 int lsm_put(lsm_db* db, const lsm_write_options* wopts, const void* key, size_t klen,
             const void* val, size_t vlen) {
   return Guard([&] {
-    LSM_REQUIRE(db != nullptr, "database handle is NULL");
+    LSM_DB_REQUIRE(db);
     if (int rc = CheckKey(key, klen)) return rc;
     if (int rc = CheckValue(val, vlen)) return rc;
     return FromStatus(db->db->Put(wopts ? wopts->o : kDefaultWrite, Bytes(key, klen), Bytes(val, vlen)));
@@ -469,7 +509,7 @@ int lsm_put(lsm_db* db, const lsm_write_options* wopts, const void* key, size_t 
 
 int lsm_delete(lsm_db* db, const lsm_write_options* wopts, const void* key, size_t klen) {
   return Guard([&] {
-    LSM_REQUIRE(db != nullptr, "database handle is NULL");
+    LSM_DB_REQUIRE(db);
     if (int rc = CheckKey(key, klen)) return rc;
     return FromStatus(db->db->Delete(wopts ? wopts->o : kDefaultWrite, Bytes(key, klen)));
   });
@@ -477,7 +517,7 @@ int lsm_delete(lsm_db* db, const lsm_write_options* wopts, const void* key, size
 
 int lsm_write(lsm_db* db, const lsm_write_options* wopts, const lsm_batch* batch) {
   return Guard([&] {
-    LSM_REQUIRE(db != nullptr, "database handle is NULL");
+    LSM_DB_REQUIRE(db);
     LSM_REQUIRE(batch != nullptr, "batch handle is NULL");
     return FromStatus(db->db->Write(wopts ? wopts->o : kDefaultWrite, batch->b));
   });
@@ -486,7 +526,7 @@ int lsm_write(lsm_db* db, const lsm_write_options* wopts, const lsm_batch* batch
 int lsm_get(lsm_db* db, const lsm_read_options* ropts, const void* key, size_t klen, void** val,
             size_t* vlen) {
   return Guard([&] {
-    LSM_REQUIRE(db != nullptr, "database handle is NULL");
+    LSM_DB_REQUIRE(db);
     LSM_REQUIRE(val != nullptr, "val is NULL");
     LSM_REQUIRE(vlen != nullptr, "vlen is NULL");
     if (int rc = CheckKey(key, klen)) return rc;
@@ -508,7 +548,7 @@ int lsm_get(lsm_db* db, const lsm_read_options* ropts, const void* key, size_t k
 int lsm_get_into(lsm_db* db, const lsm_read_options* ropts, const void* key, size_t klen,
                  void* buf, size_t cap, size_t* vlen) {
   return Guard([&] {
-    LSM_REQUIRE(db != nullptr, "database handle is NULL");
+    LSM_DB_REQUIRE(db);
     LSM_REQUIRE(BytesOk(buf, cap), "buf is NULL with a non-zero capacity");
     LSM_REQUIRE(vlen != nullptr, "vlen is NULL");
     if (int rc = CheckKey(key, klen)) return rc;
@@ -527,14 +567,14 @@ int lsm_get_into(lsm_db* db, const lsm_read_options* ropts, const void* key, siz
 
 int lsm_flush(lsm_db* db) {
   return Guard([&] {
-    LSM_REQUIRE(db != nullptr, "database handle is NULL");
+    LSM_DB_REQUIRE(db);
     return FromStatus(db->db->Flush());
   });
 }
 
 int lsm_compact_range(lsm_db* db, const void* begin, size_t blen, const void* end, size_t elen) {
   return Guard([&] {
-    LSM_REQUIRE(db != nullptr, "database handle is NULL");
+    LSM_DB_REQUIRE(db);
     if (int rc = CheckRangeEnd(begin, blen, "begin")) return rc;
     if (int rc = CheckRangeEnd(end, elen, "end")) return rc;
     std::string b(Bytes(begin, blen)), e(Bytes(end, elen));
@@ -545,7 +585,7 @@ int lsm_compact_range(lsm_db* db, const void* begin, size_t blen, const void* en
 int lsm_approximate_size(lsm_db* db, const void* begin, size_t blen, const void* end,
                          size_t elen, uint64_t* size) {
   return Guard([&] {
-    LSM_REQUIRE(db != nullptr, "database handle is NULL");
+    LSM_DB_REQUIRE(db);
     LSM_REQUIRE(size != nullptr, "size is NULL");
     if (int rc = CheckRangeEnd(begin, blen, "begin")) return rc;
     if (int rc = CheckRangeEnd(end, elen, "end")) return rc;
@@ -559,7 +599,7 @@ int lsm_approximate_size(lsm_db* db, const void* begin, size_t blen, const void*
 
 int lsm_property(lsm_db* db, const char* name, char** out) {
   return Guard([&] {
-    LSM_REQUIRE(db != nullptr, "database handle is NULL");
+    LSM_DB_REQUIRE(db);
     LSM_REQUIRE(name != nullptr, "property name is NULL");
     LSM_REQUIRE(out != nullptr, "out is NULL");
     std::string value;
@@ -630,7 +670,7 @@ size_t lsm_batch_count(const lsm_batch* batch) { return batch ? batch->b.Count()
 
 int lsm_snapshot_create(lsm_db* db, lsm_snapshot** out) {
   return Guard([&] {
-    LSM_REQUIRE(db != nullptr, "database handle is NULL");
+    LSM_DB_REQUIRE(db);
     LSM_REQUIRE(out != nullptr, "out is NULL");
     auto snap = std::make_unique<lsm_snapshot>();
     snap->db = db;
@@ -649,9 +689,12 @@ int lsm_snapshot_release(lsm_snapshot* snap) {
   if (snap == nullptr) return LSM_OK;
   {
     std::lock_guard<std::mutex> l(g_snapshots_mu);
-    if (g_snapshots.erase(snap) == 0) {
+    auto found = g_snapshots.find(snap);
+    if (found == g_snapshots.end()) {
       return Fail(LSM_INVALID, "snapshot handle is not live (released twice?)");
     }
+    if (snap->db->fork_generation != ForkGeneration()) return Fail(LSM_INVALID, kInheritedHandle);
+    g_snapshots.erase(found);
   }
   snap->db->db->ReleaseSnapshot(snap->snap);
   snap->db->open_snapshots--;
@@ -663,7 +706,7 @@ int lsm_snapshot_release(lsm_snapshot* snap) {
 
 int lsm_iter_open(lsm_db* db, const lsm_read_options* ropts, lsm_iter** out) {
   return Guard([&] {
-    LSM_REQUIRE(db != nullptr, "database handle is NULL");
+    LSM_DB_REQUIRE(db);
     LSM_REQUIRE(out != nullptr, "out is NULL");
     const lsm::ReadOptions* ro;
     if (int rc = ResolveRead(db, ropts, &ro)) return rc;
@@ -678,12 +721,17 @@ int lsm_iter_open(lsm_db* db, const lsm_read_options* ropts, lsm_iter** out) {
 
 void lsm_iter_close(lsm_iter* it) {
   if (it == nullptr) return;
+  if (it->db->fork_generation != ForkGeneration()) return;  // the parent's: left alone
   lsm_db* db = it->db;
   delete it;
   db->open_iterators--;
 }
 
-#define LSM_ITER_REQUIRE() LSM_REQUIRE(it != nullptr, "iterator handle is NULL")
+#define LSM_ITER_REQUIRE()                                                      \
+  do {                                                                          \
+    LSM_REQUIRE(it != nullptr, "iterator handle is NULL");                      \
+    LSM_REQUIRE(it->db->fork_generation == ForkGeneration(), kInheritedHandle); \
+  } while (0)
 
 namespace {
 

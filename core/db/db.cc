@@ -137,7 +137,10 @@ Status DB::Open(const Options& options, const std::string& path, std::unique_ptr
   return Status::OK();
 }
 
-DB::~DB() {
+Status DB::Close() {
+  if (closed_) return close_status_;
+  closed_ = true;
+  Status s;
   {
     std::unique_lock<std::mutex> l(mu_);
     shutting_down_ = true;
@@ -145,11 +148,23 @@ DB::~DB() {
     bg_cv_.wait(l, [this] {
       return jobs_running_ == 0 && jobs_.empty() && running_compactions_.empty();
     });
+    s = shutdown_error_;
   }
   for (auto& t : threads_) t.join();
-  if (log_) log_->Close();
-  versions_->Close();
+  threads_.clear();
+  if (log_) {
+    Status c = log_->Close();
+    if (s.ok()) s = c;
+    log_.reset();
+  }
+  Status m = versions_->Close();
+  if (s.ok()) s = m;
+  lock_.reset();
+  close_status_ = s;
+  return s;
 }
+
+DB::~DB() { Close(); }
 
 // ---------------------------------------------------------------- recovery
 
@@ -189,10 +204,22 @@ Status DB::Recover() {
   if (!s.ok()) return s;
   std::set<uint64_t> tables_on_disk;
   std::vector<uint64_t> logs;
+  // Numbers the MANIFEST has handed out are ours whatever their size; of
+  // the others, only those a counter could have reached since (see
+  // kMaxAdoptedFileNumber). Files that are not ours are left alone: not
+  // adopted, replayed or deleted, just counted in "lsm.stats".
+  const uint64_t manifest_next = versions_->next_file_number();
   for (const std::string& name : names) {
     uint64_t number;
     FileType type;
-    if (!ParseFileName(name, &number, &type)) continue;
+    if (!ParseFileName(name, &number, &type)) {
+      if (ResemblesFileName(name)) NoteIgnoredFile(name, "not a name liblsm writes");
+      continue;
+    }
+    if (number >= manifest_next && number > kMaxAdoptedFileNumber) {
+      NoteIgnoredFile(name, "number out of range");
+      continue;
+    }
     versions_->MarkFileNumberUsed(number);
     if (type == FileType::kTable) tables_on_disk.insert(number);
     if (type == FileType::kLog && number >= versions_->log_number()) logs.push_back(number);
@@ -224,7 +251,13 @@ Status DB::Recover() {
   std::shared_ptr<MemTable> mem = NewMemTable();
   for (uint64_t number : logs) {
     s = ReplayLog(number, &mem, &edit, &max_sequence, &last_replayed);
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      // Replay may have flushed earlier logs to tables that no MANIFEST
+      // names: remove them, so that a refused open leaves the directory
+      // as it found it.
+      for (const auto& [level, f] : edit.new_files) fs_->RemoveFile(TableFileName(dir_, f.number));
+      return s;
+    }
   }
   std::mutex recovery_mu;  // nothing else runs yet; LogAndApply wants a lock
   std::unique_lock<std::mutex> lock(recovery_mu);
@@ -249,6 +282,11 @@ Status DB::Recover() {
   std::unique_lock<std::mutex> l(mu_);
   DeleteObsoleteFiles(&l);
   return Status::OK();
+}
+
+// A file in the directory that is not the database's (see Recover).
+void DB::NoteIgnoredFile(const std::string& name, const char* why) {
+  if (ignored_files_++ == 0) first_ignored_file_ = name + ": " + why;
 }
 
 Status DB::ReplayLog(uint64_t number, std::shared_ptr<MemTable>* mem, VersionEdit* edit,
@@ -282,6 +320,11 @@ Status DB::ReplayLog(uint64_t number, std::shared_ptr<MemTable>* mem, VersionEdi
         }
       }
     }
+    // A record whose checksum holds but that holds an operation this
+    // version does not know was written by a newer one: skipping it as
+    // damage would lose that library's acknowledged writes (and the log is
+    // deleted once recovery ends), so the open is refused.
+    if (s.IsNotSupported()) return Status::NotSupported(path + ": " + s.message());
     if (!s.ok()) {
       // A record whose checksum holds but whose contents do not parse:
       // treated like a damaged record, skipped whole.
@@ -740,8 +783,9 @@ void DB::BackgroundFlush() {
       max_level0_files_ = std::max(max_level0_files_, versions_->current()->NumFiles(0));
       imm_.reset();
       DeleteObsoleteFiles(&l);
-    } else if (bg_error_.ok()) {
-      bg_error_ = s;
+    } else {
+      if (bg_error_.ok()) bg_error_ = s;
+      if (shutting_down_ && shutdown_error_.ok()) shutdown_error_ = s;
     }
   }
   flush_scheduled_ = false;
@@ -763,6 +807,9 @@ void DB::BackgroundCompaction() {
     VersionEdit edit;
     Status s = RunCompaction(c.get(), &l, &edit);
     if (!s.ok() && bg_error_.ok() && !shutting_down_) bg_error_ = s;
+    // A compaction the close abandoned (Busy) lost nothing: its inputs
+    // stay. Any other failure while Close waits is Close's to report.
+    if (!s.ok() && !s.IsBusy() && shutting_down_ && shutdown_error_.ok()) shutdown_error_ = s;
   }
   compactions_scheduled_--;
   if (c != nullptr) {
@@ -1058,6 +1105,8 @@ void DB::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
     uint64_t number;
     FileType type;
     if (!ParseFileName(name, &number, &type)) continue;
+    // Never handed out, so not ours (see Recover): left alone.
+    if (number >= versions_->next_file_number()) continue;
     bool keep = true;
     switch (type) {
       case FileType::kLog:
@@ -1304,6 +1353,9 @@ std::string DB::StatsString() {
                 wal_dropped_records_, wal_dropped_bytes_, wal_torn_tail_bytes_);
   out += line;
   if (log_ != nullptr) out += "wal-appends: " + log_->append_path() + "\n";
+  out += "ignored-files: " + std::to_string(ignored_files_);
+  if (ignored_files_ > 0) out += " (" + first_ignored_file_ + ")";
+  out += "\n";
   return out;
 }
 

@@ -66,8 +66,17 @@ class DB {
   // is left empty. Busy if the database is open.
   static Status Destroy(const std::string& path, FileSystem* fs = nullptr);
 
-  // Waits for background work, then releases the directory.
-  // REQUIRES: every iterator of this DB has been destroyed.
+  // Waits for background work, closes the write-ahead log and the
+  // MANIFEST, and releases the directory. Returns the first error met on
+  // the way: a flush or compaction that failed while Close waited for it
+  // (one abandoned because of the close is no error), or closing the log
+  // or the MANIFEST. Everything is released whatever it returns; a second
+  // call returns the same. Writes acknowledged before stay durable either
+  // way (they are in the log or in tables).
+  // REQUIRES: every iterator of this DB has been destroyed, and no other
+  // call on this DB runs or follows (but the destructor).
+  Status Close();
+  // Close(), its status ignored.
   ~DB();
   DB(const DB&) = delete;
   DB& operator=(const DB&) = delete;
@@ -115,6 +124,7 @@ class DB {
   DB(const Options& options, std::string dir);
 
   Status Recover();
+  void NoteIgnoredFile(const std::string& name, const char* why);
   // *last_replayed: the last sequence of the batches replayed so far, from
   // every log of this recovery (a batch must start above it).
   Status ReplayLog(uint64_t number, std::shared_ptr<MemTable>* mem, VersionEdit* edit,
@@ -189,6 +199,9 @@ class DB {
   std::set<uint64_t> pending_outputs_;  // table numbers being written
   Status bg_error_;
   std::atomic<bool> shutting_down_{false};  // read by compactions without mu_
+  Status shutdown_error_;  // the first failure of background work Close waited for
+  bool closed_ = false;    // Close ran (its result is close_status_)
+  Status close_status_;
   bool flush_scheduled_ = false;
   int compactions_scheduled_ = 0;
   CompactionPicker picker_;
@@ -216,6 +229,10 @@ class DB {
   uint64_t wal_dropped_records_ = 0;
   uint64_t wal_dropped_bytes_ = 0;
   uint64_t wal_torn_tail_bytes_ = 0;
+  // Files found at open that look like the database's but are not (a name
+  // liblsm does not write, a number it never handed out); left alone.
+  uint64_t ignored_files_ = 0;
+  std::string first_ignored_file_;
 };
 
 }  // namespace lsm

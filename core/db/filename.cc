@@ -11,8 +11,10 @@ std::string Numbered(const std::string& dir, uint64_t number, const char* suffix
   return dir + buf;
 }
 
+// Reads a number as Numbered writes it: at least six digits, and no
+// leading zero past that padding.
 bool ParseNumber(const std::string& s, uint64_t* out) {
-  if (s.empty() || s.size() > 19) return false;
+  if (s.size() < 6 || s.size() > 19 || (s.size() > 6 && s[0] == '0')) return false;
   uint64_t v = 0;
   for (char c : s) {
     if (c < '0' || c > '9') return false;
@@ -65,6 +67,15 @@ bool ParseFileName(const std::string& name, uint64_t* number, FileType* type) {
     return false;
   }
   return ParseNumber(name.substr(0, dot), number);
+}
+
+bool ResemblesFileName(const std::string& name) {
+  auto ends_with = [&name](const char* suffix) {
+    const std::string s(suffix);
+    return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+  };
+  return name.rfind("MANIFEST-", 0) == 0 || ends_with(".log") || ends_with(".sst") ||
+         ends_with(".tmp");
 }
 
 }  // namespace lsm

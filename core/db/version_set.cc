@@ -372,6 +372,7 @@ Status VersionSet::Recover() {
   while (reader.ReadRecord(&rec)) {
     VersionEdit edit;
     s = edit.DecodeFrom(rec);
+    if (s.IsNotSupported()) return Status::NotSupported(current + ": " + s.message());
     if (!s.ok()) return Status::Corruption(current + ": " + s.message());
     if (edit.comparator && *edit.comparator != kComparatorName) {
       return Status::Invalid("database uses comparator " + *edit.comparator);
@@ -400,13 +401,18 @@ Status VersionSet::Recover() {
   if (!have_log || !have_next || !have_seq) {
     return Status::Corruption(current + " lacks required fields");
   }
-  // File numbers must stay far from wrapping (and print in at most 19
-  // digits, which ParseFileName reads back).
-  constexpr uint64_t kMaxFileNumber = uint64_t{1} << 62;
-  if (next_file_number_ > kMaxFileNumber || log_number_ > kMaxFileNumber) {
+  // Every number the MANIFEST names is taken, even one at or above its
+  // next_file_number (a damaged or hand-made MANIFEST): a new file must
+  // never take the number of the log to replay or of a live table, and
+  // opening counts only numbers below next_file_number as surely its own.
+  for (int level = 0; level < kNumLevels; level++) {
+    for (const auto& f : v->files(level)) MarkFileNumberUsed(std::min(f->number, kMaxFileNumber));
+  }
+  MarkFileNumberUsed(std::min(log_number_, kMaxFileNumber));
+  MarkFileNumberUsed(std::min(manifest_number, kMaxFileNumber));
+  if (next_file_number_ > kMaxFileNumber) {
     return Status::Corruption(current + ": file numbers out of range");
   }
-  MarkFileNumberUsed(manifest_number);
   Install(std::move(v));
   return Status::OK();
 }

@@ -97,6 +97,8 @@ class VersionSet {
   }
   uint64_t log_number() const { return log_number_; }
   uint64_t manifest_number() const { return manifest_number_; }
+  // Every number handed out so far is below this.
+  uint64_t next_file_number() const { return next_file_number_; }
   SequenceNumber last_sequence() const { return last_sequence_; }
   void set_last_sequence(SequenceNumber s) { last_sequence_ = s; }
 

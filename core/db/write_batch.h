@@ -7,6 +7,9 @@
 //                                 0x00 varstring key                   (delete)
 //
 // (varstring = varint32 length + bytes.) Operation i gets sequence + i.
+// Any other operation byte is one a later version of liblsm may write: it
+// is NotSupported, not Corruption, so that recovery refuses the log rather
+// than skipping a newer library's writes as damage.
 #pragma once
 
 #include <cstdint>
@@ -40,7 +43,8 @@ class WriteBatch {
   void Append(const WriteBatch& src);
 
   // Calls put(key, value) / del(key) for each operation in order; a
-  // malformed representation (from a damaged log) is Corruption.
+  // malformed representation (from a damaged log) is Corruption, an
+  // unknown operation NotSupported (whichever comes first).
   template <typename PutFn, typename DelFn>
   Status ForEach(PutFn&& put, DelFn&& del) const;
   // OK if the representation parses whole (ForEach would succeed).
@@ -85,7 +89,9 @@ Status WriteBatch::ForEach(PutFn&& put, DelFn&& del) const {
       if (!GetLengthPrefixed(&in, &key)) return Status::Corruption("bad delete in write batch");
       del(key);
     } else {
-      return Status::Corruption("unknown operation in write batch");
+      return Status::NotSupported("write batch operation type " +
+                                  std::to_string(static_cast<unsigned char>(tag)) +
+                                  " is unknown to this version of liblsm (a newer one wrote it?)");
     }
     found++;
   }

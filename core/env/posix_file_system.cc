@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -33,8 +34,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <mutex>
-#include <set>
+#include <string>
 
 #include "core/env/file_system.h"
 
@@ -351,24 +353,58 @@ class PosixRandomAccessFile final : public RandomAccessFile {
 };
 
 // flock(2) locks belong to the open file description, so a second open of
-// the same path in this process would fail too; the set below additionally
-// guards file systems where flock is advisory-only or emulated.
-std::mutex g_locked_mu;
-std::set<std::string> g_locked_paths;
+// the same database in this process would fail too, but as "locked by
+// another process"; the registry below tells the two apart (and guards
+// file systems where flock is advisory-only or emulated). It is keyed by
+// the LOCK file's device and inode, so "dir", "dir/" and a symlink to dir
+// are one database, and each entry names the process that holds it: after
+// fork(2) a child finds its parent's entries, which are not its own (the
+// child holds no database until it opens one).
+struct LockedFile {
+  dev_t dev;
+  ino_t ino;
+  bool operator<(const LockedFile& o) const { return dev != o.dev ? dev < o.dev : ino < o.ino; }
+};
+
+std::mutex& LockedMutex() {
+  static std::mutex* mu = [] {
+    auto* m = new std::mutex();  // never destroyed: locks may be released at exit
+    // A fork while another thread holds the mutex would leave it locked
+    // for ever in the child: hold it across fork(2) instead.
+    ::pthread_atfork([] { LockedMutex().lock(); }, [] { LockedMutex().unlock(); },
+                     [] { LockedMutex().unlock(); });
+    return m;
+  }();
+  return *mu;
+}
+
+std::map<LockedFile, pid_t>& LockedFiles() {
+  static auto* files = new std::map<LockedFile, pid_t>();
+  return *files;
+}
 
 class PosixFileLock final : public FileLock {
  public:
-  PosixFileLock(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  PosixFileLock(LockedFile id, int fd) : id_(id), fd_(fd), owner_(::getpid()) {}
   ~PosixFileLock() override {
+    // In a child of the locking process (see above) the open file
+    // description, and so the lock, is the parent's: unlocking it would
+    // release the parent's database. Only the descriptor is the child's.
+    if (::getpid() != owner_) {
+      ::close(fd_);
+      return;
+    }
     ::flock(fd_, LOCK_UN);
     ::close(fd_);
-    std::lock_guard<std::mutex> l(g_locked_mu);
-    g_locked_paths.erase(path_);
+    std::lock_guard<std::mutex> l(LockedMutex());
+    auto it = LockedFiles().find(id_);
+    if (it != LockedFiles().end() && it->second == owner_) LockedFiles().erase(it);
   }
 
  private:
-  std::string path_;
-  int fd_;
+  const LockedFile id_;
+  const int fd_;
+  const pid_t owner_;
 };
 
 class PosixFileSystem final : public FileSystem {
@@ -462,29 +498,63 @@ class PosixFileSystem final : public FileSystem {
   }
 
   Status LockFile(const std::string& path, std::unique_ptr<FileLock>* out) override {
-    {
-      std::lock_guard<std::mutex> l(g_locked_mu);
-      if (!g_locked_paths.insert(path).second) {
-        return Status::Busy(path + ": database is already open in this process");
-      }
-    }
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      Status s = PosixError(path, errno);
-      std::lock_guard<std::mutex> l(g_locked_mu);
-      g_locked_paths.erase(path);
-      return s;
-    }
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      int err = errno;
+    if (fd < 0) return PosixError(path, errno);
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      const int err = errno;
       ::close(fd);
-      std::lock_guard<std::mutex> l(g_locked_mu);
-      g_locked_paths.erase(path);
-      if (err == EWOULDBLOCK) return Status::Busy(path + ": database is locked by another process");
       return PosixError(path, err);
     }
-    out->reset(new PosixFileLock(path, fd));
+    const LockedFile id{st.st_dev, st.st_ino};
+    const pid_t self = ::getpid();
+    {
+      std::lock_guard<std::mutex> l(LockedMutex());
+      auto [it, inserted] = LockedFiles().emplace(id, self);
+      if (!inserted) {
+        if (it->second == self) {
+          ::close(fd);  // another description: the lock of the first stays
+          return Status::Busy(path + ": database is already open in this process");
+        }
+        it->second = self;  // a parent's entry, inherited across fork
+      }
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      const int err = errno;
+      const std::string holder = err == EWOULDBLOCK ? LockHolder(fd) : "";
+      ::close(fd);
+      {
+        std::lock_guard<std::mutex> l(LockedMutex());
+        LockedFiles().erase(id);
+      }
+      if (err == EWOULDBLOCK) {
+        return Status::Busy(path + ": database is locked by another process" + holder);
+      }
+      return PosixError(path, err);
+    }
+    // The holder's pid, for the message above; the lock works without it.
+    const std::string pid = std::to_string(self) + "\n";
+    if (::ftruncate(fd, 0) == 0) {
+      [[maybe_unused]] ssize_t n = ::pwrite(fd, pid.data(), pid.size(), 0);
+    }
+    out->reset(new PosixFileLock(id, fd));
     return Status::OK();
+  }
+
+ private:
+  // " (pid N, or a process it forked)" from the pid the holder wrote into
+  // the LOCK file; "" if it holds none.
+  static std::string LockHolder(int fd) {
+    char buf[24] = {};
+    const ssize_t n = ::pread(fd, buf, sizeof(buf) - 1, 0);
+    if (n <= 0) return "";
+    long pid = 0;
+    for (ssize_t i = 0; i < n && buf[i] != '\n'; i++) {
+      if (buf[i] < '0' || buf[i] > '9' || pid > 1'000'000'000) return "";
+      pid = pid * 10 + (buf[i] - '0');
+    }
+    if (pid <= 0) return "";
+    return " (pid " + std::to_string(pid) + ", or a process it started)";
   }
 };
 

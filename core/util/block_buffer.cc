@@ -1,5 +1,7 @@
 #include "core/util/block_buffer.h"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <mutex>
 #include <new>
@@ -55,11 +57,28 @@ struct alignas(64) Shard {
   size_t idle_bytes = 0;
 };
 
+void LockAllShards();
+void UnlockAllShards();
+
 // Never destroyed: a block may be freed during static destruction (a
 // database a program never closed), after any static pool would be gone.
+// The shards' mutexes are held across fork(2): a child must not find one
+// locked by a thread it does not have (it may open a database of its own).
 Shard* Shards() {
-  static Shard* shards = new Shard[kShards];
+  static Shard* shards = [] {
+    auto* s = new Shard[kShards];
+    ::pthread_atfork(LockAllShards, UnlockAllShards, UnlockAllShards);
+    return s;
+  }();
   return shards;
+}
+
+void LockAllShards() {
+  for (size_t i = 0; i < kShards; i++) Shards()[i].mu.lock();
+}
+
+void UnlockAllShards() {
+  for (size_t i = 0; i < kShards; i++) Shards()[i].mu.unlock();
 }
 
 // The calling thread's shard: threads are dealt shards in turn.

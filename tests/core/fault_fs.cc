@@ -37,6 +37,8 @@ const char* OpName(uint32_t op) {
       return "read";
     case FaultFS::kLock:
       return "lock";
+    case FaultFS::kClose:
+      return "close";
     default:
       return "call";
   }
@@ -83,7 +85,13 @@ class FaultFS::File : public WritableFile {
     if (s.ok()) fs_->NoteSync(path_);
     return s;
   }
-  Status Close() override { return base_->Close(); }
+  // The file is closed either way; an injected fault is what close(2)
+  // reports when writeback failed (NFS, a failing disk).
+  Status Close() override {
+    Status c = base_->Close();
+    Status s = fs_->Check(kClose, path_);
+    return s.ok() ? c : s;
+  }
 
  private:
   FaultFS* const fs_;

@@ -51,8 +51,9 @@ class FaultFS : public FileSystem {
     kOpenRead = 1u << 6,  // NewSequentialFile, NewRandomAccessFile
     kRead = 1u << 7,      // reads through those files
     kLock = 1u << 8,
+    kClose = 1u << 9,  // WritableFile::Close (which closes the file all the same)
     kMutating = kCreate | kAppend | kSync | kRename | kRemove | kSyncDir,
-    kAll = 0x1ff,
+    kAll = 0x3ff,
   };
   struct Fault {
     uint32_t ops = 0;          // set of Op

@@ -9,6 +9,7 @@
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -259,6 +260,150 @@ TEST_F(PosixLogFileTest, FallsBackToPwriteWhenSpaceCannotBeReserved) {
   ASSERT_LT(expect.size(), 1600000u);
   ASSERT_GT(expect.size(), 1u << 20);
   EXPECT_EQ(Contents(), expect);
+}
+
+// wal_mmap off: appends go through pwrite, never a mapping, and the file
+// holds them all.
+TEST_F(PosixLogFileTest, NeverMapsWhenMappingIsOff) {
+  std::unique_ptr<WritableFile> f;
+  ASSERT_TRUE(fs_->NewLogFile(path_, LogMapping::kNever, &f).ok());
+  std::string expect;
+  for (const auto& p : Pieces(3, 3 << 20)) {
+    ASSERT_TRUE(f->Append(p).ok());
+    ASSERT_TRUE(f->Flush().ok());
+    expect += p;
+  }
+  EXPECT_EQ(f->bytes_mapped(), 0u);
+  EXPECT_EQ(f->append_path().rfind("pwrite(2) (", 0), 0u) << f->append_path();
+  EXPECT_NE(f->append_path().find("wal_mmap is off"), std::string::npos) << f->append_path();
+  ASSERT_TRUE(f->Close().ok());
+  EXPECT_EQ(Contents(), expect);
+}
+
+// ------------------------------------------------------------ LockFile
+
+class PosixLockTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fs_ = FileSystem::Default();
+    dir_ = test::TempDir();
+    path_ = dir_ + "/LOCK";
+  }
+  void TearDown() override { test::RemoveAll(dir_); }
+
+  // Whether another open file description can take the lock now, as
+  // another process would try.
+  bool FreeForOthers() {
+    const int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool got = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    ::close(fd);  // releases what it got
+    return got;
+  }
+
+  // Runs child(to_parent, from_parent) in a forked process while the
+  // parent runs parent(to_child, from_child), the four being the ends of
+  // two pipes for one-byte go-aheads (Send, Await); returns the child's
+  // exit status, or 100 + the signal that killed it.
+  template <typename Child, typename Parent>
+  int Forked(Child child, Parent parent) {
+    int down[2], up[2];
+    EXPECT_EQ(::pipe(down), 0);
+    EXPECT_EQ(::pipe(up), 0);
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::close(down[1]);
+      ::close(up[0]);
+      ::_exit(child(up[1], down[0]));
+    }
+    ::close(down[0]);
+    ::close(up[1]);
+    parent(down[1], up[0]);
+    ::close(down[1]);
+    ::close(up[0]);
+    int status = 0;
+    EXPECT_EQ(::waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
+  }
+
+  static bool Send(int fd) { return ::write(fd, "x", 1) == 1; }
+  static bool Await(int fd) {
+    char c;
+    return ::read(fd, &c, 1) == 1;
+  }
+
+  FileSystem* fs_ = nullptr;
+  std::string dir_;
+  std::string path_;
+};
+
+TEST_F(PosixLockTest, SecondLockInThisProcessIsBusyAndSaysSo) {
+  std::unique_ptr<FileLock> lock;
+  ASSERT_TRUE(fs_->LockFile(path_, &lock).ok());
+  const std::string link = dir_ + "-link";
+  ASSERT_EQ(::symlink(dir_.c_str(), link.c_str()), 0);
+  // Regression: through another spelling of the path, the second open was
+  // told the database was "locked by another process".
+  for (const std::string& p : {path_, dir_ + "//LOCK", dir_ + "/./LOCK", link + "/LOCK"}) {
+    std::unique_ptr<FileLock> again;
+    Status s = fs_->LockFile(p, &again);
+    EXPECT_TRUE(s.IsBusy()) << p << ": " << s.ToString();
+    EXPECT_NE(s.message().find("already open in this process"), std::string::npos) << s.message();
+  }
+  EXPECT_FALSE(FreeForOthers());
+  lock.reset();
+  EXPECT_TRUE(FreeForOthers());
+  ASSERT_TRUE(fs_->LockFile(link + "/LOCK", &lock).ok());
+  lock.reset();
+  ::unlink(link.c_str());
+}
+
+// Regression: after fork, the child found its parent's entry in the
+// process-wide set of locked paths and was refused ("already open in this
+// process") for ever, even once the parent had released the database.
+TEST_F(PosixLockTest, ChildOfAForkLocksOnceTheParentReleases) {
+  std::unique_ptr<FileLock> lock;
+  ASSERT_TRUE(fs_->LockFile(path_, &lock).ok());
+  const std::string parent_pid = std::to_string(::getpid());
+  const int code = Forked(
+      [&](int to_parent, int from_parent) {
+        std::unique_ptr<FileLock> mine;
+        Status s = FileSystem::Default()->LockFile(path_, &mine);
+        // The parent holds it: another process, whose pid the LOCK names.
+        if (!s.IsBusy()) return 10;
+        if (s.message().find("locked by another process (pid " + parent_pid) == std::string::npos) {
+          return 11;
+        }
+        if (!Send(to_parent) || !Await(from_parent)) return 12;
+        s = FileSystem::Default()->LockFile(path_, &mine);
+        return s.ok() ? 0 : 13;
+      },
+      [&](int to_child, int from_child) {
+        ASSERT_TRUE(Await(from_child));
+        lock.reset();
+        ASSERT_TRUE(Send(to_child));
+      });
+  EXPECT_EQ(code, 0);
+}
+
+// Regression: a child that let go of the lock it inherited (a DB object
+// destroyed in the child) unlocked the parent's database, because the open
+// file description, and its flock, are shared across fork.
+TEST_F(PosixLockTest, ChildDroppingAnInheritedLockLeavesTheParentsLocked) {
+  std::unique_ptr<FileLock> lock;
+  ASSERT_TRUE(fs_->LockFile(path_, &lock).ok());
+  const int code = Forked(
+      [&](int, int) {
+        lock.reset();
+        return 0;
+      },
+      [](int, int) {});
+  EXPECT_EQ(code, 0);
+  EXPECT_FALSE(FreeForOthers());
+  std::unique_ptr<FileLock> again;
+  EXPECT_TRUE(fs_->LockFile(path_, &again).IsBusy());
+  lock.reset();
+  EXPECT_TRUE(FreeForOthers());
 }
 
 }  // namespace

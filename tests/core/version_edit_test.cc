@@ -1,5 +1,6 @@
 // Tests for core/db/version_edit.h: MANIFEST edit encoding round trips and
-// rejection of truncated or unknown encodings.
+// rejection of truncated encodings (Corruption) and unknown fields
+// (NotSupported).
 #include "core/db/version_edit.h"
 
 #include <algorithm>
@@ -157,19 +158,25 @@ TEST(VersionEditTest, TruncatedEncodingsAreCorruption) {
   }
 }
 
-TEST(VersionEditTest, UnknownTagsAreCorruption) {
+// A field this version does not know came from a newer one (the record's
+// checksum held): NotSupported, so that opening refuses rather than
+// reporting damage.
+TEST(VersionEditTest, UnknownTagsAreNotSupported) {
   for (uint32_t tag : {0u, 7u, 8u, 100u, 1u << 20, 0xffffffffu}) {
     SCOPED_TRACE(tag);
     std::string enc;
     PutVarint32(&enc, tag);
     PutVarint64(&enc, 1);
     VersionEdit d;
-    EXPECT_TRUE(d.DecodeFrom(enc).IsCorruption());
+    Status s = d.DecodeFrom(enc);
+    EXPECT_TRUE(s.IsNotSupported()) << s.ToString();
+    EXPECT_NE(s.message().find("field " + std::to_string(tag) + " is unknown"), std::string::npos)
+        << s.message();
     // Also after valid fields.
     std::string with_prefix;
     FullEdit().EncodeTo(&with_prefix);
     with_prefix += enc;
-    EXPECT_TRUE(d.DecodeFrom(with_prefix).IsCorruption());
+    EXPECT_TRUE(d.DecodeFrom(with_prefix).IsNotSupported());
   }
   // A tag whose varint is itself malformed.
   VersionEdit d;

@@ -134,7 +134,8 @@ void CheckOpen(const std::string& dir, bool must_open, SequenceNumber last_seque
   options.block_cache_size = 0;
   std::unique_ptr<DB> db;
   Status s = DB::Open(options, dir, &db);
-  FUZZ_CHECK(s.ok() || s.IsCorruption() || s.IsInvalid(), "open: %s", s.ToString().c_str());
+  FUZZ_CHECK(s.ok() || s.IsCorruption() || s.IsInvalid() || s.IsNotSupported(), "open: %s",
+             s.ToString().c_str());
   if (must_open) FUZZ_CHECK(s.ok(), "open of an empty database: %s", s.ToString().c_str());
   if (!s.ok()) return;
   // Far from the 56-bit sequence limit, a write must work and survive a

@@ -8,9 +8,12 @@
 //    opened with DB::Open, once with paranoid_checks and once without, so
 //    the real replay path runs (including flushes of a full memtable during
 //    replay). docs/format.md's recovery rules give the expected outcome:
-//    without paranoid checks the open always succeeds; with them it fails
-//    with Corruption exactly when the reader reported damage or a record
-//    was not an acceptable batch (see ReplayDirect). Either way a database
+//    a record holding an operation this version does not know (a newer
+//    liblsm's) fails the open with NotSupported, unless (with paranoid
+//    checks) an earlier record was damage; otherwise without paranoid
+//    checks the open always succeeds, and with them it fails with
+//    Corruption exactly when the reader reported damage or a record was
+//    not an acceptable batch (see ReplayDirect). Either way a database
 //    that opened must open again, and must show exactly what the replay of
 //    step 1 holds.
 //
@@ -39,6 +42,8 @@ struct Replay {
   Status corruption;  // from the reader
   uint64_t dropped_records = 0, dropped_bytes = 0, torn_tail_bytes = 0;
   bool bad_batch = false;  // a record that is not an acceptable batch
+  bool unsupported = false;  // a record with an operation this version does not know
+  Status first_problem;      // the first bad or unsupported record's status
   uint64_t bad_batches = 0, bad_batch_bytes = 0;
   // The DB's last sequence after replay: the last of the accepted batches.
   SequenceNumber last_sequence = 0;
@@ -68,6 +73,11 @@ Replay ReplayDirect(std::string_view log, size_t chunk) {
         (seq > kMaxSequenceNumber || count - 1 > kMaxSequenceNumber - seq ||
          (any && seq <= r.last_sequence))) {
       s = Status::Corruption("sequence numbers out of range or out of order");
+    }
+    if (!s.ok() && r.first_problem.ok()) r.first_problem = s;
+    if (s.IsNotSupported()) {
+      r.unsupported = true;
+      continue;
     }
     if (!s.ok()) {
       r.bad_batch = true;
@@ -209,6 +219,11 @@ void OpenWithLog(std::string_view log, const Replay& replay, bool paranoid) {
   options.background_threads = 1;
   std::unique_ptr<DB> db;
   Status s = DB::Open(options, dir, &db);
+  if (replay.first_problem.IsNotSupported() || (!paranoid && replay.unsupported)) {
+    FUZZ_CHECK(s.IsNotSupported(), "open (paranoid %d) of a log with an unknown operation: %s",
+               paranoid, s.ToString().c_str());
+    return;
+  }
   const bool damaged = !replay.corruption.ok() || replay.bad_batch;
   if (paranoid && damaged) {
     FUZZ_CHECK(s.IsCorruption(), "paranoid open of a damaged log: %s (reader: %s, bad batch %d)",
