@@ -20,13 +20,16 @@ bench_packages=(libleveldb-dev librocksdb-dev python3 gnuplot-nox)
 # bindings/java: SWIG generates the JNI glue, Maven builds and tests the jar
 # (fetching its plugins and JUnit from Maven Central).
 java_packages=(swig default-jdk-headless maven)
+# The WAL's file-system tests mount btrfs and xfs images
+# (tests/core/posix_file_system_mount_test.cc).
+mount_packages=(btrfs-progs xfsprogs)
 case "${1:-test}" in
   bench) packages+=("${bench_packages[@]}") ;;
   fuzz) packages+=("${fuzz_packages[@]}") ;;
   java) packages+=("${java_packages[@]}") ;;
   go) ;;
   *) packages+=(libgtest-dev libcmocka-dev "${fuzz_packages[@]}" "${bench_packages[@]}"
-                "${java_packages[@]}") ;;
+                "${java_packages[@]}" "${mount_packages[@]}") ;;
 esac
 
 # bindings/go needs Go 1.23 or later (its iterators are range-over-func
