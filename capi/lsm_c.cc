@@ -98,12 +98,12 @@ unsigned ForkGeneration() { return g_fork_generation.load(std::memory_order_rela
 // Also holds g_snapshots_mu across the fork, so that the child never
 // finds it locked by a thread it does not have.
 void CountForksOnce() {
-  static const int registered = ::pthread_atfork(
-      [] { g_snapshots_mu.lock(); }, [] { g_snapshots_mu.unlock(); },
-      [] {
-        g_snapshots_mu.unlock();
-        g_fork_generation.fetch_add(1, std::memory_order_relaxed);
-      });
+  static const int registered =
+      ::pthread_atfork([] { g_snapshots_mu.lock(); }, [] { g_snapshots_mu.unlock(); },
+                       [] {
+                         g_snapshots_mu.unlock();
+                         g_fork_generation.fetch_add(1, std::memory_order_relaxed);
+                       });
   (void)registered;
 }
 
@@ -112,10 +112,10 @@ constexpr char kInheritedHandle[] =
     "process can neither use nor close it (open the database anew once the parent has closed it)";
 
 // A usable database handle: not NULL, and opened in this process.
-#define LSM_DB_REQUIRE(db)                                                                   \
-  do {                                                                                     \
-    LSM_REQUIRE((db) != nullptr, "database handle is NULL");                               \
-    LSM_REQUIRE((db)->fork_generation == ForkGeneration(), kInheritedHandle);              \
+#define LSM_DB_REQUIRE(db)                                                    \
+  do {                                                                        \
+    LSM_REQUIRE((db) != nullptr, "database handle is NULL");                  \
+    LSM_REQUIRE((db)->fork_generation == ForkGeneration(), kInheritedHandle); \
   } while (0)
 
 // A (pointer, length) pair is valid if the pointer is non-NULL or the
@@ -171,7 +171,6 @@ int ResolveRead(const lsm_db* db, const lsm_read_options* ropts, const lsm::Read
   *out = &ropts->o;
   return LSM_OK;
 }
-
 
 }  // namespace
 

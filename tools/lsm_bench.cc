@@ -7,7 +7,10 @@
 //             [--num=N] [--reads=N] [--key_size=16] [--value_size=100]
 //             [--write_buffer_size=BYTES] [--cache_size=BYTES] [--bloom_bits=10]
 //             [--block_size=4096] [--compression=lz4|none] [--sync=0|1]
-//             [--threads=N] [--seed=N] [--json=FILE]
+//             [--threads=N] [--seed=N] [--json=FILE] [--wal_mmap=auto|off|on]
+//
+// --wal_mmap is liblsm's option of that name (lsm_options_set_wal_mmap);
+// the other engines have no such choice and ignore it.
 //
 // Workloads (db_bench's meanings): fillseq, fillrandom, overwrite,
 // readrandom, readmissing, readseq, readreverse, seekrandom, deleterandom,
@@ -78,6 +81,7 @@ struct Flags {
   int bloom_bits = 10;
   int block_size = 4096;
   std::string compression = "lz4";
+  std::string wal_mmap = "auto";
   int sync = 0;
   unsigned seed = 301;
   int threads = 1;
@@ -91,13 +95,14 @@ struct Flags {
   if (!msg.empty()) std::fprintf(stderr, "lsm_bench: %s\n", msg.c_str());
   std::string engines;
   for (const std::string& e : bench::AvailableEngines()) engines += (engines.empty() ? "" : ",") + e;
-  std::fprintf(out,
-               "usage: lsm_bench --db=DIR [--engines=lsm,leveldb,rocksdb] [--benchmarks=a,b:THREADS,...]\n"
-               "       [--num=N] [--reads=N] [--key_size=N] [--value_size=N] [--write_buffer_size=N]\n"
-               "       [--cache_size=N] [--bloom_bits=N] [--block_size=N] [--compression=lz4|none]\n"
-               "       [--sync=0|1] [--threads=N] [--seed=N] [--json=FILE]\n"
-               "engines in this build: %s\n",
-               engines.c_str());
+  std::fprintf(
+      out,
+      "usage: lsm_bench --db=DIR [--engines=lsm,leveldb,rocksdb] [--benchmarks=a,b:THREADS,...]\n"
+      "       [--num=N] [--reads=N] [--key_size=N] [--value_size=N] [--write_buffer_size=N]\n"
+      "       [--cache_size=N] [--bloom_bits=N] [--block_size=N] [--compression=lz4|none]\n"
+      "       [--sync=0|1] [--threads=N] [--seed=N] [--json=FILE] [--wal_mmap=auto|off|on]\n"
+      "engines in this build: %s\n",
+      engines.c_str());
   std::exit(msg.empty() ? 0 : 2);
 }
 
@@ -144,6 +149,7 @@ Flags ParseFlags(int argc, char** argv) {
     else if (name == "bloom_bits") f.bloom_bits = as_int(0, 64);
     else if (name == "block_size") f.block_size = as_int(256, 1 << 20);
     else if (name == "compression") f.compression = v;
+    else if (name == "wal_mmap") f.wal_mmap = v;
     else if (name == "sync") f.sync = as_int(0, 1);
     else if (name == "seed") f.seed = static_cast<unsigned>(ParseInt(name, v));
     else if (name == "threads") f.threads = as_int(1, 256);
@@ -154,6 +160,9 @@ Flags ParseFlags(int argc, char** argv) {
   if (f.num < 1) Usage("--num must be positive");
   if (f.reads < 0) f.reads = f.num;
   if (f.compression != "lz4" && f.compression != "none") Usage("--compression must be lz4 or none");
+  if (f.wal_mmap != "auto" && f.wal_mmap != "off" && f.wal_mmap != "on") {
+    Usage("--wal_mmap must be auto, off or on");
+  }
   if (f.engines.empty()) Usage("--engines names no engine");
   const std::vector<std::string> have = bench::AvailableEngines();
   for (const std::string& e : f.engines) {
@@ -496,6 +505,7 @@ void RunEngine(const Flags& f, const std::vector<Workload>& workloads, const std
   config.bloom_bits = f.bloom_bits;
   config.block_size = static_cast<size_t>(f.block_size);
   config.compression = f.compression != "none";
+  config.wal_mmap = f.wal_mmap;
   std::unique_ptr<bench::Engine> engine = bench::MakeEngine(name, config);
   const long long written0 = ProcWrittenBytes();
   Runner runner(f, *engine, config.dir);
@@ -643,12 +653,14 @@ bool WriteJson(const Flags& f, const std::vector<Result>& results, const std::ve
   std::fprintf(out, "  \"machine\": {\"cpus\": %u, \"cpu\": %s, \"kernel\": %s},\n",
                std::thread::hardware_concurrency(), JsonString(CpuModel()).c_str(),
                JsonString(std::string(u.sysname) + " " + u.release).c_str());
-  std::fprintf(out,
-               "  \"settings\": {\"num\": %lld, \"reads\": %lld, \"key_size\": %d, \"value_size\": %d, "
-               "\"write_buffer_size\": %lld, \"cache_size\": %lld, \"bloom_bits\": %d, \"block_size\": %d, "
-               "\"compression\": %s, \"sync\": %d, \"threads\": %d, \"seed\": %u},\n",
-               f.num, f.reads, f.key_size, f.value_size, f.write_buffer_size, f.cache_size, f.bloom_bits,
-               f.block_size, JsonString(f.compression).c_str(), f.sync, f.threads, f.seed);
+  std::fprintf(
+      out,
+      "  \"settings\": {\"num\": %lld, \"reads\": %lld, \"key_size\": %d, \"value_size\": %d, "
+      "\"write_buffer_size\": %lld, \"cache_size\": %lld, \"bloom_bits\": %d, \"block_size\": %d, "
+      "\"compression\": %s, \"wal_mmap\": %s, \"sync\": %d, \"threads\": %d, \"seed\": %u},\n",
+      f.num, f.reads, f.key_size, f.value_size, f.write_buffer_size, f.cache_size, f.bloom_bits,
+      f.block_size, JsonString(f.compression).c_str(), JsonString(f.wal_mmap).c_str(), f.sync,
+      f.threads, f.seed);
   std::fprintf(out, "  \"engines\": [\n");
   for (size_t i = 0; i < summaries.size(); i++) {
     const EngineSummary& s = summaries[i];

@@ -26,10 +26,26 @@
  *     only as long as the function's documentation says.
  *
  * Thread safety
- *   lsm_db is thread-safe. lsm_iter, lsm_batch, lsm_options,
+ *   Any number of threads may call any functions on one lsm_db at once,
+ *   with three exceptions, which must not race any other call on the same
+ *   handle or on the objects it handed out: lsm_close (the handle is freed
+ *   on return), lsm_iter_close and lsm_snapshot_release (for the iterator
+ *   or snapshot they free). lsm_iter, lsm_batch, lsm_options,
  *   lsm_read_options and lsm_write_options are single-thread objects: use
- *   each from one thread at a time (they may move between threads).
+ *   each from one thread at a time (they may move between threads); two
+ *   threads using one at once is undefined behaviour (the Java and Go
+ *   bindings guard against it). Options, read options and write options
+ *   are only read by the calls that take them, so one set may be passed
+ *   to calls on many threads once nobody changes it. A batch may likewise
+ *   be passed to lsm_write on many threads at once while nobody changes it.
  *   lsm_snapshot may be shared by readers on any thread.
+ *
+ * Processes
+ *   A database is open in one process at a time (LSM_BUSY for others). A
+ *   child of fork() inherits the parent's handles but not the threads
+ *   behind them: it must neither use nor close them, and every call on one
+ *   there returns LSM_INVALID (lsm_iter_close does nothing). The child may
+ *   open the database itself once the parent has closed it.
  *
  * Durability
  *   A write that returned LSM_OK has been handed to the operating system and
@@ -212,17 +228,26 @@ LSM_EXPORT int lsm_write_options_set_sync(lsm_write_options *wopts, int on);
 
 /* Opens (by default creating) the database in directory path and stores
  * the handle in *out. Replays the write-ahead log left by a previous run.
- * LSM_BUSY if the database is open already (this process or another);
- * LSM_INVALID if it does not exist and create_if_missing is 0, or exists
- * and error_if_exists is 1; LSM_CORRUPTION if its files are damaged beyond
- * what can be skipped; LSM_IO_ERROR for file system failures. */
+ * LSM_BUSY if the database is open already: in this process (through any
+ * spelling of its path) or in another, as the message says; LSM_INVALID if
+ * it does not exist and create_if_missing is 0, or exists and
+ * error_if_exists is 1; LSM_CORRUPTION if its files are damaged beyond
+ * what can be skipped; LSM_NOT_SUPPORTED if a file holds a record of a
+ * newer liblsm (every file is left as it was); LSM_IO_ERROR for file
+ * system failures. Files in the directory that liblsm did not write (names
+ * it does not use, such as "99.log", or numbers its counter never reached)
+ * are left alone and counted in "lsm.stats" as ignored-files. */
 LSM_EXPORT int lsm_open(const char *path, const lsm_options *opts, lsm_db **out);
 
 /* Closes the database and frees the handle. Returns LSM_BUSY, and closes
  * nothing, while iterators or snapshots of this database are open: close
- * or release them first. NULL is LSM_INVALID. After LSM_OK the handle must
- * not be used. Writes already acknowledged stay durable (they are in the
- * write-ahead log). */
+ * or release them first. NULL is LSM_INVALID. Otherwise it waits for
+ * background work, closes every file and frees the handle, and returns
+ * LSM_OK or the first error it met on the way (a flush or compaction that
+ * failed while it waited, closing the write-ahead log or the MANIFEST):
+ * the handle is freed in either case and must not be used again. Writes
+ * already acknowledged stay durable either way (they are in the
+ * write-ahead log or in tables). Must not race any other call on db. */
 LSM_EXPORT int lsm_close(lsm_db *db);
 
 /* Stores value under key, replacing any previous value. */

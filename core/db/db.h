@@ -199,8 +199,8 @@ class DB {
   std::set<uint64_t> pending_outputs_;  // table numbers being written
   Status bg_error_;
   std::atomic<bool> shutting_down_{false};  // read by compactions without mu_
-  Status shutdown_error_;  // the first failure of background work Close waited for
-  bool closed_ = false;    // Close ran (its result is close_status_)
+  Status shutdown_error_;                   // the first failure of background work Close waited for
+  bool closed_ = false;                     // Close ran (its result is close_status_)
   Status close_status_;
   bool flush_scheduled_ = false;
   int compactions_scheduled_ = 0;

@@ -110,8 +110,9 @@ Status VersionEdit::DecodeFrom(std::string_view in) {
       default:
         // A field a later version added (every record that reaches here
         // passed its checksum): not damage, but not for this version.
-        return Status::NotSupported("version edit field " + std::to_string(tag) +
-                                    " is unknown to this version of liblsm (a newer one wrote it?)");
+        return Status::NotSupported(
+            "version edit field " + std::to_string(tag) +
+            " is unknown to this version of liblsm (a newer one wrote it?)");
     }
     if (!ok) return Status::Corruption("truncated field in version edit");
   }

@@ -61,24 +61,26 @@ struct FileSystemKind {
 FileSystemKind KindOf(int fd) {
   struct statfs st;
   if (::fstatfs(fd, &st) != 0) return {};
-  // Magic numbers from linux/magic.h.
-  switch (static_cast<unsigned long>(st.f_type) & 0xffffffffUL) {
-    case 0xEF53UL: return {"ext4", true};  // also ext2 and ext3, through the ext4 driver
-    case 0x58465342UL: return {"xfs", true};
-    case 0x01021994UL: return {"tmpfs", true};
-    case 0x9123683EUL: return {"btrfs", false};
-    case 0x2FC12FC1UL: return {"zfs", false};
-    case 0x6969UL: return {"nfs", false};
-    case 0xFF534D42UL: return {"cifs", false};
-    case 0x794C7630UL: return {"overlay", false};
-    case 0x65735546UL: return {"fuse", false};
-    case 0xF2F52010UL: return {"f2fs", false};
-    default: {
-      char buf[32];
-      std::snprintf(buf, sizeof(buf), "type 0x%lx", static_cast<unsigned long>(st.f_type) & 0xffffffffUL);
-      return {buf, false};
-    }
+  // Magic numbers from linux/magic.h (ext4's is also ext2's and ext3's,
+  // which the ext4 driver serves).
+  static constexpr struct {
+    unsigned long magic;
+    const char* name;
+    bool reserves_blocks;
+  } kKinds[] = {
+      {0xEF53UL, "ext4", true},      {0x58465342UL, "xfs", true},
+      {0x01021994UL, "tmpfs", true}, {0x9123683EUL, "btrfs", false},
+      {0x2FC12FC1UL, "zfs", false},  {0x6969UL, "nfs", false},
+      {0xFF534D42UL, "cifs", false}, {0x794C7630UL, "overlay", false},
+      {0x65735546UL, "fuse", false}, {0xF2F52010UL, "f2fs", false},
+  };
+  const unsigned long magic = static_cast<unsigned long>(st.f_type) & 0xffffffffUL;
+  for (const auto& k : kKinds) {
+    if (k.magic == magic) return {k.name, k.reserves_blocks};
   }
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "file system type 0x%lx", magic);
+  return {buf, false};
 }
 
 class PosixWritableFile final : public WritableFile {
@@ -91,12 +93,13 @@ class PosixWritableFile final : public WritableFile {
     if (!log) return;
     const FileSystemKind kind = KindOf(fd);
     fs_name_ = kind.name.empty() ? "an unknown file system" : kind.name;
-    mapping_ = mapping == LogMapping::kAlways || (mapping == LogMapping::kAuto && kind.reserves_blocks);
+    mapping_ =
+        mapping == LogMapping::kAlways || (mapping == LogMapping::kAuto && kind.reserves_blocks);
     // Reserving blocks ahead speeds up fdatasync where fallocate allocates
     // them; on a copy-on-write file system it would only write twice.
     reserving_.store(mapping_ || kind.reserves_blocks, std::memory_order_relaxed);
     why_not_mapped_ = mapping == LogMapping::kNever ? "wal_mmap is off"
-                      : mapping_ ? "mmap or fallocate failed"
+                      : mapping_                    ? "mmap or fallocate failed"
                                  : "a store into a mapping there could raise SIGBUS";
   }
   ~PosixWritableFile() override {
@@ -136,7 +139,8 @@ class PosixWritableFile final : public WritableFile {
 
   std::string append_path() const override {
     if (!log_) return "write(2)";
-    if (mapping_ && reserving_.load(std::memory_order_relaxed)) return "stores into a shared mapping (" + fs_name_ + ")";
+    if (mapping_ && reserving_.load(std::memory_order_relaxed))
+      return "stores into a shared mapping (" + fs_name_ + ")";
     return "pwrite(2) (" + fs_name_ + ": " + why_not_mapped_ + ")";
   }
 
@@ -186,7 +190,8 @@ class PosixWritableFile final : public WritableFile {
     // then has no file size to commit, and took 54 us here instead of 78
     // (a loop of 140-byte pwrite + fdatasync on ext4). Sync writes also
     // land on zeros written beforehand (see ZeroAhead).
-    if (reserving() && !(may_map ? Reserve(offset_ + data.size()) : ZeroAhead(offset_ + data.size()))) {
+    if (reserving() &&
+        !(may_map ? Reserve(offset_ + data.size()) : ZeroAhead(offset_ + data.size()))) {
       reserving_.store(false, std::memory_order_relaxed);
     }
     const char* p = data.data();
@@ -282,7 +287,7 @@ class PosixWritableFile final : public WritableFile {
   std::string path_;
   int fd_;
   const bool log_;
-  bool mapping_ = false;    // a log that may append through a mapping (LogMapping, file system)
+  bool mapping_ = false;  // a log that may append through a mapping (LogMapping, file system)
   // A log reserving space ahead (and mapping it if mapping_); false once
   // either failed. Atomic only because append_path() may read it from a
   // thread other than the appending one.

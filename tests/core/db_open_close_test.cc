@@ -7,6 +7,8 @@
 //   contents unknown) refuses the open with NotSupported and leaves every
 //   file as it was, instead of skipping that library's writes as damage;
 // - DB::Close reports failures of closing the log and the MANIFEST.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -14,8 +16,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/db/db.h"
 #include "core/db/filename.h"
@@ -117,12 +117,11 @@ TEST_F(DBOpenCloseTest, StrayFilesWithHugeNumbersAreLeftAlone) {
   ASSERT_TRUE(db_->Flush().ok());
   ASSERT_TRUE(db_->Put(WriteOptions(), "k2", "v2").ok());
   db_.reset();
-  const std::vector<std::string> strays = {
-      "4611686018427387905.sst",            // 2^62 + 1
-      "9999999999999999999.log",            // 19 digits, past 2^63
-      "2305843009213693953.log",            // kMaxAdoptedFileNumber + 1
-      "MANIFEST-99999999999999999999",      // 20 digits
-      "12345678901234567890.sst"};
+  const std::vector<std::string> strays = {"4611686018427387905.sst",  // 2^62 + 1
+                                           "9999999999999999999.log",  // 19 digits, past 2^63
+                                           "2305843009213693953.log",  // kMaxAdoptedFileNumber + 1
+                                           "MANIFEST-99999999999999999999",  // 20 digits
+                                           "12345678901234567890.sst"};
   for (const std::string& name : strays) Touch(name, "not a liblsm file");
   for (int round = 0; round < 3; round++) {
     SCOPED_TRACE(round);

@@ -1,12 +1,12 @@
 // Tests for core/db/filename.h: every name the engine writes parses back
 // to its number and type, and no other spelling does (a stray "99.log" is
 // not 000099.log, and a 20-digit number is no file of ours).
-#include <string>
-#include <vector>
+#include "core/db/filename.h"
 
 #include <gtest/gtest.h>
 
-#include "core/db/filename.h"
+#include <string>
+#include <vector>
 
 namespace lsm {
 namespace {
@@ -43,20 +43,31 @@ TEST(FileNameTest, NamesTheEngineWritesParseBack) {
 // Regression: "99.log" parsed as log 99, and opening then failed on
 // 000099.log, which does not exist.
 TEST(FileNameTest, OtherSpellingsAreNotOurs) {
-  const std::vector<std::string> resembling = {
-      "99.log",       "0000099.log",          "00000099.sst",         "1.sst",
-      "12345.tmp",    "MANIFEST-5",           "MANIFEST-0000005",     "MANIFEST-",
-      "MANIFEST-abc", "12345678901234567890.sst", "000001x.log",      ".log",
-      "-00001.log",   "+000001.log",          " 000001.log",          "000001 .sst",
-      "0000000000000000001.log"};
+  const std::vector<std::string> resembling = {"99.log",
+                                               "0000099.log",
+                                               "00000099.sst",
+                                               "1.sst",
+                                               "12345.tmp",
+                                               "MANIFEST-5",
+                                               "MANIFEST-0000005",
+                                               "MANIFEST-",
+                                               "MANIFEST-abc",
+                                               "12345678901234567890.sst",
+                                               "000001x.log",
+                                               ".log",
+                                               "-00001.log",
+                                               "+000001.log",
+                                               " 000001.log",
+                                               "000001 .sst",
+                                               "0000000000000000001.log"};
   for (const std::string& name : resembling) {
     uint64_t number;
     FileType type;
     EXPECT_FALSE(ParseFileName(name, &number, &type)) << name;
     EXPECT_TRUE(ResemblesFileName(name)) << name;
   }
-  for (const char* name : {"foo.txt", "000001.LOG", "000001.log.bak", "current", "LOCK2",
-                                  "000001", "MANIFEST", "notes"}) {
+  for (const char* name : {"foo.txt", "000001.LOG", "000001.log.bak", "current", "LOCK2", "000001",
+                           "MANIFEST", "notes"}) {
     uint64_t number;
     FileType type;
     EXPECT_FALSE(ParseFileName(name, &number, &type)) << name;

@@ -14,6 +14,7 @@
 //   disk cannot). With the space given back, reopening shows every write
 //   that was acknowledged.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -27,8 +28,6 @@
 #include <memory>
 #include <ostream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "core/db/db.h"
 #include "tests/core/test_util.h"
@@ -165,9 +164,9 @@ TEST_P(MountedFileSystemTest, FullDiskIsAStatusNeverASignal) {
   }
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ASSERT_FALSE(WIFSIGNALED(status)) << GetParam().name << ": the writer died of signal "
-                                    << WTERMSIG(status) << " (" << ::strsignal(WTERMSIG(status))
-                                    << ")";
+  ASSERT_FALSE(WIFSIGNALED(status))
+      << GetParam().name << ": the writer died of signal " << WTERMSIG(status) << " ("
+      << ::strsignal(WTERMSIG(status)) << ")";
   ASSERT_TRUE(WIFEXITED(status));
   ASSERT_EQ(WEXITSTATUS(status), 0) << "see the child's message above";
 
@@ -189,7 +188,8 @@ INSTANTIATE_TEST_SUITE_P(
     FileSystems, MountedFileSystemTest,
     ::testing::Values(Mountable{"btrfs", "mkfs.btrfs -q -f", 160, "pwrite(2) (btrfs: "},
                       Mountable{"xfs", "mkfs.xfs -q -f", 320, "stores into a shared mapping (xfs)"},
-                      Mountable{"ext4", "mkfs.ext4 -q -F", 64, "stores into a shared mapping (ext4)"},
+                      Mountable{"ext4", "mkfs.ext4 -q -F", 64,
+                                "stores into a shared mapping (ext4)"},
                       Mountable{"tmpfs", nullptr, 64, "stores into a shared mapping (tmpfs)"}),
     [](const ::testing::TestParamInfo<Mountable>& info) { return std::string(info.param.name); });
 

@@ -6,6 +6,7 @@
 // when no space can be reserved the file falls back to pwrite and still
 // holds every byte.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <signal.h>
@@ -20,8 +21,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/env/file_system.h"
 #include "core/log/log_reader.h"

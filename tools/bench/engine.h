@@ -25,6 +25,7 @@ struct EngineConfig {
   int bloom_bits = 10;           // bloom filter bits per key (0: no filter)
   size_t block_size = 4096;      // table block size, bytes
   bool compression = true;       // lz4 (liblsm, RocksDB) or snappy (LevelDB)
+  std::string wal_mmap = "auto";  // liblsm only: lsm_options_set(.., "wal_mmap", ..)
 };
 
 class Engine {

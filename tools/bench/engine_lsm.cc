@@ -32,6 +32,7 @@ class LsmEngine : public Engine {
     Check(lsm_options_set_bloom_bits_per_key(o, config_.bloom_bits), "bloom_bits_per_key");
     Check(lsm_options_set_block_size(o, config_.block_size), "block_size");
     Check(lsm_options_set(o, "compression", config_.compression ? "lz4" : "none"), "compression");
+    Check(lsm_options_set(o, "wal_mmap", config_.wal_mmap.c_str()), "wal_mmap");
     int rc = lsm_open(config_.dir.c_str(), o, &db_);
     lsm_options_destroy(o);
     Check(rc, "lsm_open");
