@@ -41,7 +41,8 @@ Status Footer::DecodeFrom(std::string_view in) {
   }
   uint32_t version = DecodeFixed32(p + 48);
   if (version != kTableFormatVersion) {
-    return Status::NotSupported("table format version " + std::to_string(version));
+    return Status::NotSupported("table format version " + std::to_string(version) +
+                                " is unknown to this version of liblsm (a newer one wrote it?)");
   }
   BlockHandle* hs[] = {&index, &filter, &properties};
   for (int i = 0; i < 3; i++) {

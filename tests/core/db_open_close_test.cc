@@ -224,6 +224,30 @@ TEST_F(DBOpenCloseTest, UnknownManifestFieldRefusesTheOpen) {
   EXPECT_EQ(Files(), before);
 }
 
+// A table of a format version this library does not know (a newer one's)
+// is NotSupported when read, like a log record or MANIFEST field of one;
+// it is not taken for damage, and nothing deletes or rewrites it.
+TEST_F(DBOpenCloseTest, UnknownTableVersionIsNotSupported) {
+  ASSERT_TRUE(Open().ok());
+  ASSERT_TRUE(db_->Put(WriteOptions(), "k", "v").ok());
+  ASSERT_TRUE(db_->Flush().ok());
+  db_.reset();
+  const std::string table = TableFileName(dir_, Newest(FileType::kTable));
+  std::string bytes = Files().at(table.substr(dir_.size() + 1));
+  ASSERT_GE(bytes.size(), 64u);
+  char* footer = bytes.data() + bytes.size() - 64;  // core/table/format.h
+  EncodeFixed32(footer + 48, 2);
+  EncodeFixed32(footer + 52, Checksum(footer, 52));
+  std::ofstream(table, std::ios::binary) << bytes;
+  ASSERT_TRUE(Open().ok());
+  std::string value;
+  Status s = db_->Get(ReadOptions(), "k", &value);
+  EXPECT_TRUE(s.IsNotSupported()) << s.ToString();
+  EXPECT_NE(s.message().find("table format version 2"), std::string::npos) << s.message();
+  db_.reset();
+  EXPECT_EQ(Files().at(table.substr(dir_.size() + 1)), bytes);
+}
+
 // Regression: closing ignored the status of closing the log and the
 // MANIFEST (DB's destructor dropped them), so lsm_close said LSM_OK after
 // a failure that may have lost the log's tail.
