@@ -20,6 +20,28 @@ const (
 	LZ4Compression
 )
 
+// WALMmap selects how the write-ahead log hands writes that are not synced
+// to the kernel: copied into a shared mapping of the log (no system call
+// per write) or written with pwrite(2). A store into a mapping cannot
+// return an error: where the file system must still find space or read a
+// page when it happens, a failure kills the process with SIGBUS. The
+// database's "lsm.stats" property says which the open log uses, on its
+// "wal-appends:" line.
+type WALMmap int
+
+const (
+	// WALMmapAuto, the default, maps the log only on ext4, xfs and tmpfs,
+	// where its blocks are reserved before they are mapped, and writes
+	// with pwrite elsewhere (btrfs, ZFS, NFS, overlay, FUSE, ...), where a
+	// full disk is then an ErrIOError.
+	WALMmapAuto WALMmap = iota
+	// WALMmapOff always writes with pwrite.
+	WALMmapOff
+	// WALMmapOn maps the log on any file system where mmap works,
+	// accepting the risk of SIGBUS.
+	WALMmapOn
+)
+
 // Options configure Open. The zero value (or a nil *Options) is liblsm's
 // defaults; a zero field keeps its default. Sizes are in bytes, and out of
 // range values make Open fail with ErrInvalid (lsm.h gives the ranges).
@@ -56,6 +78,8 @@ type Options struct {
 	// LevelSizeMultiplier is each level's target size over the previous
 	// one's (default 10).
 	LevelSizeMultiplier int
+	// WALMmap is how the write-ahead log appends (default WALMmapAuto).
+	WALMmap WALMmap
 }
 
 // WriteOptions configure a write. A nil *WriteOptions is the default: not
@@ -213,8 +237,19 @@ func setOptions(o uintptr, opts *Options) error {
 	default:
 		return invalid(fmt.Sprintf("Options.Compression %d is not a Compression", opts.Compression))
 	}
+	walMmap := capi.LSM_WAL_MMAP_AUTO
+	switch opts.WALMmap {
+	case WALMmapAuto:
+	case WALMmapOff:
+		walMmap = capi.LSM_WAL_MMAP_OFF
+	case WALMmapOn:
+		walMmap = capi.LSM_WAL_MMAP_ON
+	default:
+		return invalid(fmt.Sprintf("Options.WALMmap %d is not a WALMmap", opts.WALMmap))
+	}
 	for _, set := range []func() int{
 		func() int { return capi.Options_set_create_if_missing(o, cbool(!opts.ErrorIfMissing)) },
+		func() int { return capi.Options_set_wal_mmap(o, walMmap) },
 		func() int { return capi.Options_set_error_if_exists(o, cbool(opts.ErrorIfExists)) },
 		func() int { return capi.Options_set_paranoid_checks(o, cbool(opts.ParanoidChecks)) },
 		func() int { return capi.Options_set_compression(o, compression) },

@@ -90,6 +90,7 @@ extern swig_intgo _wrap_options_set_paranoid_checks_capi_c06d66a3e79da7f0(uintpt
 extern swig_intgo _wrap_options_set_target_file_size_capi_c06d66a3e79da7f0(uintptr_t arg1, swig_type_16 arg2);
 extern swig_intgo _wrap_options_set_max_bytes_for_level_base_capi_c06d66a3e79da7f0(uintptr_t arg1, swig_type_17 arg2);
 extern swig_intgo _wrap_options_set_level_size_multiplier_capi_c06d66a3e79da7f0(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_options_set_wal_mmap_capi_c06d66a3e79da7f0(uintptr_t arg1, swig_intgo arg2);
 extern swig_intgo _wrap_options_set_capi_c06d66a3e79da7f0(uintptr_t arg1, swig_type_18 arg2, swig_type_19 arg3);
 extern swig_intgo _wrap_read_options_create_capi_c06d66a3e79da7f0(swig_voidp arg1);
 extern void _wrap_read_options_destroy_capi_c06d66a3e79da7f0(uintptr_t arg1);
@@ -399,6 +400,18 @@ func Options_set_level_size_multiplier(arg1 uintptr, arg2 int) (_swig_ret int) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	swig_r = (int)(C._wrap_options_set_level_size_multiplier_capi_c06d66a3e79da7f0(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	return swig_r
+}
+
+const LSM_WAL_MMAP_AUTO int = 0
+const LSM_WAL_MMAP_OFF int = 1
+const LSM_WAL_MMAP_ON int = 2
+
+func Options_set_wal_mmap(arg1 uintptr, arg2 int) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := arg1
+	_swig_i_1 := arg2
+	swig_r = (int)(C._wrap_options_set_wal_mmap_capi_c06d66a3e79da7f0(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 

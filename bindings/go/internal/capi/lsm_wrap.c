@@ -694,6 +694,21 @@ intgo _wrap_options_set_level_size_multiplier_capi_c06d66a3e79da7f0(lsm_options 
 }
 
 
+intgo _wrap_options_set_wal_mmap_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
+  lsm_options *arg1 = (lsm_options *) 0 ;
+  int arg2 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = (lsm_options *)_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  result = (int)lsm_options_set_wal_mmap(arg1,arg2);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
 intgo _wrap_options_set_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   char *arg2 = (char *) 0 ;
