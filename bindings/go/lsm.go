@@ -540,11 +540,11 @@ func (db *DB) NewIterator(ro *ReadOptions) (*Iterator, error) {
 	defer runtime.UnlockOSThread()
 	it := &Iterator{db: db}
 	var rc int
-	if it.h.ptr, rc = out(func(h *uintptr) int { return capi.Iter_open(p, r.ptr, h) }); rc != capi.LSM_OK {
+	if it.ptr, rc = out(func(h *uintptr) int { return capi.Iter_open(p, r.ptr, h) }); rc != capi.LSM_OK {
 		return nil, lastError(rc)
 	}
 	if it.entry = capi.Go_entry_new(); it.entry == nil {
-		capi.Iter_close(it.h.ptr)
+		capi.Iter_close(it.ptr)
 		return nil, &Error{Code: NoMemory, Message: "out of memory for an iterator entry"}
 	}
 	it.entryPtr = uintptr(unsafe.Pointer(it.entry))
