@@ -285,15 +285,19 @@ func (db *DB) Close() error {
 	if !db.h.close() {
 		return ErrClosed
 	}
+	// No call on db is in flight now, nor can one start: no NewIterator or
+	// NewSnapshot adds to the sets, and none holds a snapshot waiting for
+	// mu. Calls in flight on the iterators and snapshots themselves are
+	// waited for below.
 	db.mu.Lock()
 	for it := range db.iters {
 		it.closeNative()
 	}
 	for s := range db.snaps {
-		s.closeNative()
+		s.h.close()
+		s.free()
 	}
 	clear(db.iters)
-	clear(db.snaps)
 	db.mu.Unlock()
 	err := call(func() int { return capi.Close(db.h.ptr) })
 	capi.Write_options_destroy(db.wsync)

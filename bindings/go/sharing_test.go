@@ -148,3 +148,98 @@ func TestSharedIteratorClose(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedSnapshotAndReadOptions shares one Snapshot and one
+// *ReadOptions naming it among readers (Get and iterators) while a writer
+// overwrites every key, then closes the snapshot under them: reads before
+// the close see the snapshot's values, reads after it ErrClosed. (Before
+// Snapshot.Close waited for the calls in flight without holding the DB's
+// mutex, it could deadlock with a NewIterator through the snapshot.)
+func TestSharedSnapshotAndReadOptions(t *testing.T) {
+	for round := 0; round < 10; round++ {
+		sharedSnapshotRound(t)
+	}
+}
+
+func sharedSnapshotRound(t *testing.T) {
+	db, _ := open(t, nil)
+	fill(t, db, 100)
+	s, err := db.NewSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro := &lsm.ReadOptions{Snapshot: s, LowerBound: b("k010"), UpperBound: b("k090")}
+	var errs errorList
+	var reads atomic.Int64
+	const readers = 4
+	var readersLeft atomic.Int32
+	readersLeft.Store(readers)
+	run(readers+2, func(g int) {
+		switch g {
+		case readers: // the writer
+			for i := 0; readersLeft.Load() > 0 || i < 100; i++ {
+				if err := db.Put(b(fmt.Sprintf("k%03d", i%100)), b("new"), nil); err != nil {
+					errs.add("Put: %v", err)
+					return
+				}
+			}
+		case readers + 1: // the closer
+			for reads.Load() < 1000 && readersLeft.Load() > 0 {
+				runtime.Gosched()
+			}
+			if err := s.Close(); err != nil {
+				errs.add("Snapshot.Close: %v", err)
+			}
+		default:
+			defer readersLeft.Add(-1)
+			for i := 0; ; i++ {
+				err := readThrough(db, s, ro, fmt.Sprintf("k%03d", (i*13+g)%100))
+				reads.Add(1)
+				if errors.Is(err, lsm.ErrClosed) {
+					return
+				}
+				if err != nil {
+					errs.add("reader %d: %v", g, err)
+					return
+				}
+			}
+		}
+	})
+	errs.report(t)
+	mustGet(t, db, "k050", "new")
+}
+
+// readThrough reads k through snapshot s, which was taken when every key
+// held "v<i>", in one of three ways (s.Get, db.Get with ro, an iterator
+// with ro, whose bounds hold 80 keys), and checks what it read.
+func readThrough(db *lsm.DB, s *lsm.Snapshot, ro *lsm.ReadOptions, k string) error {
+	var v []byte
+	var err error
+	switch k[len(k)-1] % 3 {
+	case 0:
+		v, err = s.Get(b(k))
+	case 1:
+		v, err = db.Get(b(k), ro)
+	case 2:
+		it, ierr := db.NewIterator(ro)
+		if ierr != nil {
+			return ierr
+		}
+		defer it.Close()
+		n := 0
+		for k, v := range it.Range(nil, nil) {
+			if !bytes.HasPrefix(v, b("v")) {
+				return fmt.Errorf("the snapshot's iterator read %s=%q", k, v)
+			}
+			n++
+		}
+		if ierr = it.Err(); ierr == nil && n != 80 {
+			return fmt.Errorf("the snapshot's iterator saw %d entries, want 80", n)
+		}
+		return ierr
+	}
+	if err == nil && !bytes.HasPrefix(v, b("v")) {
+		return fmt.Errorf("%s=%q through the snapshot", k, v)
+	}
+	return err
+}
