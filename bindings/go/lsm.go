@@ -348,23 +348,35 @@ func (db *DB) Delete(key []byte, wo *WriteOptions) error {
 }
 
 // Write applies every operation of b atomically: after a crash, all of
-// them or none are visible. b is not modified. An empty (or nil) batch
-// writes nothing.
+// them or none are visible. b is not modified; other goroutines' calls on
+// it wait until the write ends. An empty (or nil) batch writes nothing.
 func (db *DB) Write(b *Batch, wo *WriteOptions) error {
 	p, ok := db.h.acquire()
 	if !ok {
 		return ErrClosed
 	}
 	defer db.h.release()
-	if b == nil || b.count == 0 {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.count == 0 {
 		return nil
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if rc := capi.Go_write(p, db.wopts(wo), b.rep); rc != capi.LSM_OK {
+	switch rc := capi.Go_write(p, db.wopts(wo), b.rep); rc {
+	case capi.LSM_OK:
+		return nil
+	case capi.LSMGO_BAD_BATCH:
+		// go_write sets no lsm_last_error for this; only a Batch changed
+		// outside its methods (say, copied while another goroutine added
+		// to it) can hold such bytes.
+		return invalid("the Batch's encoding is damaged: not as Put and Delete make it")
+	default:
 		return lastError(rc)
 	}
-	return nil
 }
 
 // getScratch holds the buffers Get reads values into before copying them
