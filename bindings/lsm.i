@@ -507,12 +507,18 @@ static int go_read_uvarint(const unsigned char **p, const unsigned char *end, si
   return 0;
 }
 
+/* go_write's result for bytes that are not a Batch's encoding. Not a
+ * status code (those are >= 0), and it sets no lsm_last_error, so package
+ * lsm words the error itself rather than report a stale message under a
+ * code that reads as damage on disk. */
+#define LSMGO_BAD_BATCH (-1)
+
 /* Applies a batch that package lsm's Batch encoded as a sequence of
  * operations, each a tag byte (1 put, 0 delete), the key's length as a
  * varint, the key, and for a put the value's length as a varint and the
  * value: one cgo call per write, however many operations. LSM_INVALID
  * (with lsm_last_error saying why) for a key or value lsm_batch_put
- * refuses; LSM_CORRUPTION for an encoding package lsm cannot produce. */
+ * refuses; LSMGO_BAD_BATCH for an encoding package lsm cannot produce. */
 static int go_write(lsm_db *db, const lsm_write_options *wopts, const void *rep, size_t rep_len) {
   const unsigned char *p = (const unsigned char *)rep, *end = p + rep_len;
   lsm_batch *batch;
@@ -523,14 +529,14 @@ static int go_write(lsm_db *db, const lsm_write_options *wopts, const void *rep,
     size_t klen, vlen = 0;
     const unsigned char *key, *val = NULL;
     if (tag > 1 || !go_read_uvarint(&p, end, &klen) || klen > (size_t)(end - p)) {
-      rc = LSM_CORRUPTION;
+      rc = LSMGO_BAD_BATCH;
       break;
     }
     key = p;
     p += klen;
     if (tag == 1) {
       if (!go_read_uvarint(&p, end, &vlen) || vlen > (size_t)(end - p)) {
-        rc = LSM_CORRUPTION;
+        rc = LSMGO_BAD_BATCH;
         break;
       }
       val = p;
@@ -582,6 +588,7 @@ static long long go_property(lsm_db *db, const char *name, void *buf, size_t cap
 #define LSMGO_SEEK_FOR_PREV 3
 #define LSMGO_NEXT 4
 #define LSMGO_PREV 5
+#define LSMGO_BAD_BATCH -1
 int go_iter_move(lsm_iter *it, int op, const void *target, size_t len, lsmgo_entry *entry);
 lsmgo_entry *go_entry_new(void);
 void go_entry_free(lsmgo_entry *entry);

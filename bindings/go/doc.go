@@ -21,10 +21,18 @@
 //
 // # Concurrency
 //
-// A DB and a Snapshot may be used from any number of goroutines at once,
-// and may be closed while others use them: calls in flight finish first,
-// later ones get ErrClosed. An Iterator and a Batch are for one goroutine
-// at a time. Closing a DB closes the iterators and snapshots it handed out.
+// Every object may be shared between goroutines and closed while others
+// use it: no such misuse crashes the process or corrupts what is written.
+// A DB and a Snapshot serve any number of goroutines at once; Close waits
+// for the calls in flight, and later calls get ErrClosed. An Iterator and
+// a Batch serialise their calls with a mutex, so each call is atomic: a
+// Batch filled by several goroutines holds every operation whole, and
+// goroutines moving one Iterator see each other's moves (they should read
+// it with KeyCopy and ValueCopy, since the slices Key and Value return
+// change with the next move by any goroutine). ReadOptions and
+// WriteOptions are only read by the calls they are passed to. Closing a
+// DB closes the iterators and snapshots it handed out, after the calls in
+// flight on them.
 //
 // # Memory
 //

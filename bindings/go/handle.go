@@ -5,12 +5,15 @@ import (
 	"time"
 )
 
-// handle guards a native pointer against use after free. Every call that
+// handle guards the native pointer of an object that many goroutines may
+// use at once (a DB, a Snapshot) against use after free. Every call that
 // passes the pointer to C brackets itself with acquire and release; close
 // marks the handle closed, so that no call starts after it, and waits for
-// the calls in flight to end, after which the caller frees the pointer.
-// Thus a Close racing other goroutines' calls never frees memory under
-// them: they either finish first or fail with ErrClosed.
+// the calls in flight to end, after which the pointer may be freed. Thus a
+// Close racing other goroutines' calls never frees memory under them: they
+// either finish first or fail with ErrClosed. (An Iterator, whose every
+// call changes it, serialises its calls and its close with a mutex
+// instead.)
 //
 // state holds the number of calls in flight in its low bits and closedBit.
 type handle struct {
@@ -32,18 +35,19 @@ func (h *handle) acquire() (uintptr, bool) {
 
 func (h *handle) release() { h.state.Add(-1) }
 
-// close marks the handle closed and waits until no call is in flight. It
-// returns false, at once, if the handle was closed already: exactly one
-// caller gets true and frees the pointer.
+// close marks the handle closed, if it was not already, and waits until no
+// call is in flight. It returns true to the one caller that marked it,
+// false to any other; every caller returns only once no call is in flight,
+// so whichever frees the pointer (DB.Close or the object's own Close, told
+// apart under the DB's mu) frees it under no call.
 func (h *handle) close() bool {
-	for {
+	marked := false
+	for !marked {
 		s := h.state.Load()
 		if s&closedBit != 0 {
-			return false
-		}
-		if h.state.CompareAndSwap(s, s|closedBit) {
 			break
 		}
+		marked = h.state.CompareAndSwap(s, s|closedBit)
 	}
 	// Calls in flight are single liblsm calls; most end within
 	// microseconds, a compaction or a synced write within seconds.
@@ -51,7 +55,7 @@ func (h *handle) close() bool {
 		time.Sleep(wait)
 		wait = min(2*wait, time.Millisecond)
 	}
-	return true
+	return marked
 }
 
 func (h *handle) closed() bool { return h.state.Load()&closedBit != 0 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"iter"
 	"runtime"
+	"sync"
 	"unsafe"
 
 	"liblsm.io/lsm/internal/capi"
@@ -15,12 +16,22 @@ import (
 // entry. When a move returns false, Err tells whether it ran off the end
 // (nil) or failed.
 //
-// An Iterator is for one goroutine at a time. Close it when done (DB.Close
-// closes it too); after Close every move returns false and Err returns
-// ErrClosed.
+// An Iterator is meant for one goroutine, but sharing one is safe: each
+// method call is atomic (a mutex serialises them, and Close), so
+// goroutines moving one iterator see each other's moves but never corrupt
+// it. The slices Key and Value return are valid only until the next move
+// by any goroutine: goroutines sharing an iterator should read through
+// KeyCopy and ValueCopy, which copy under the mutex, and not range over it
+// (Range and ReverseRange yield Key's and Value's slices).
+//
+// Close it when done (DB.Close closes it too); after Close every move
+// returns false and Err returns ErrClosed.
 type Iterator struct {
-	h  handle
-	db *DB
+	// mu guards every field below and serialises the calls on ptr with its
+	// free: a method holding mu sees ptr either live or 0 (closed).
+	mu  sync.Mutex
+	ptr uintptr // the native iterator; 0 once closed
+	db  *DB
 	// entry is where the last move landed: C memory (go_entry_new), passed
 	// to go_iter_move as entryPtr, a uintptr, so that cgo has no pointer to
 	// check; freed with the native iterator.
@@ -37,20 +48,42 @@ type Iterator struct {
 	haveKey, haveValue bool
 }
 
-func (it *Iterator) move(op int, target []byte) bool { return it.step(op, target, false) }
+// move runs one move (op: capi.LSMGO_*); with fromEntry, only if the
+// iterator stands on an entry (Next, Prev).
+func (it *Iterator) move(op int, target []byte, fromEntry bool) bool {
+	// No defers on the hot paths: they cost, and nothing here panics.
+	it.mu.Lock()
+	ok := false
+	if it.valid || !fromEntry {
+		ok = it.stepLocked(op, target)
+	}
+	it.mu.Unlock()
+	return ok
+}
 
-// step moves the iterator (op: capi.LSMGO_*); with load, it also copies
-// the entry it lands on into key and value under the same guard, as Range
-// does for every entry.
-func (it *Iterator) step(op int, target []byte, load bool) bool {
-	p, ok := it.h.acquire()
-	if !ok {
+// stepRange moves the iterator and returns copies of the entry it lands on
+// in key and value, read under mu, as Range does for every entry.
+func (it *Iterator) stepRange(op int, target []byte) (key, value []byte, ok bool) {
+	it.mu.Lock()
+	if ok = it.stepLocked(op, target); ok {
+		it.key = copyEntry(it.key, it.entry.Key, it.entry.KeyLen)
+		it.value = copyEntry(it.value, it.entry.Value, it.entry.ValueLen)
+		it.haveKey, it.haveValue = true, true
+		key, value = it.key, it.value
+	}
+	it.mu.Unlock()
+	return key, value, ok
+}
+
+// stepLocked moves the iterator; mu is held.
+func (it *Iterator) stepLocked(op int, target []byte) bool {
+	if it.ptr == 0 {
 		it.valid, it.err = false, ErrClosed
 		return false
 	}
 	it.haveKey, it.haveValue = false, false
 	runtime.LockOSThread()
-	switch rc := capi.Go_iter_move(p, op, target, it.entryPtr); rc {
+	switch rc := capi.Go_iter_move(it.ptr, op, target, it.entryPtr); rc {
 	case capi.LSM_OK:
 		it.valid, it.err = true, nil
 	case capi.LSM_NOT_FOUND:
@@ -59,74 +92,80 @@ func (it *Iterator) step(op int, target []byte, load bool) bool {
 		it.valid, it.err = false, lastError(rc)
 	}
 	runtime.UnlockOSThread()
-	if load && it.valid {
-		it.key = copyEntry(it.key, it.entry.Key, it.entry.KeyLen)
-		it.value = copyEntry(it.value, it.entry.Value, it.entry.ValueLen)
-		it.haveKey, it.haveValue = true, true
-	}
-	it.h.release()
 	return it.valid
 }
 
 // First moves to the first entry.
-func (it *Iterator) First() bool { return it.move(capi.LSMGO_FIRST, nil) }
+func (it *Iterator) First() bool { return it.move(capi.LSMGO_FIRST, nil, false) }
 
 // Last moves to the last entry.
-func (it *Iterator) Last() bool { return it.move(capi.LSMGO_LAST, nil) }
+func (it *Iterator) Last() bool { return it.move(capi.LSMGO_LAST, nil, false) }
 
 // Seek moves to the first entry whose key is >= target.
-func (it *Iterator) Seek(target []byte) bool { return it.move(capi.LSMGO_SEEK, target) }
+func (it *Iterator) Seek(target []byte) bool { return it.move(capi.LSMGO_SEEK, target, false) }
 
 // SeekForPrev moves to the last entry whose key is <= target.
 func (it *Iterator) SeekForPrev(target []byte) bool {
-	return it.move(capi.LSMGO_SEEK_FOR_PREV, target)
+	return it.move(capi.LSMGO_SEEK_FOR_PREV, target, false)
 }
 
 // Next moves to the next entry. On an iterator not positioned on an entry
 // it returns false and changes nothing.
-func (it *Iterator) Next() bool {
-	if !it.valid {
-		return false
-	}
-	return it.move(capi.LSMGO_NEXT, nil)
-}
+func (it *Iterator) Next() bool { return it.move(capi.LSMGO_NEXT, nil, true) }
 
 // Prev moves to the previous entry. On an iterator not positioned on an
 // entry it returns false and changes nothing.
-func (it *Iterator) Prev() bool {
-	if !it.valid {
-		return false
-	}
-	return it.move(capi.LSMGO_PREV, nil)
-}
+func (it *Iterator) Prev() bool { return it.move(capi.LSMGO_PREV, nil, true) }
 
 // Valid reports whether the iterator stands on an entry (never after
 // Close).
-func (it *Iterator) Valid() bool { return it.valid && !it.h.closed() }
+func (it *Iterator) Valid() bool {
+	it.mu.Lock()
+	v := it.valid && it.ptr != 0
+	it.mu.Unlock()
+	return v
+}
 
 // Err returns the error that stopped the iterator's last move, nil if it
 // simply ran out of entries, or ErrClosed once the iterator is closed.
 func (it *Iterator) Err() error {
-	if it.h.closed() {
-		return ErrClosed
+	it.mu.Lock()
+	err := it.err
+	if it.ptr == 0 {
+		err = ErrClosed
 	}
-	return it.err
+	it.mu.Unlock()
+	return err
 }
 
-// load copies the current entry's key (or value) into buf's memory, under
-// the handle so that a concurrent DB.Close cannot free the entry (C
-// memory, like the bytes it points to) while it is read. Returns nil if
-// the iterator was closed.
-func (it *Iterator) load(buf []byte, value bool) []byte {
-	if _, ok := it.h.acquire(); !ok {
-		it.valid, it.err = false, ErrClosed
-		return nil
+// current returns the current entry's key (or value) from the iterator's
+// buffer, copying it there from the entry's C memory on first use after a
+// move, or nil if the iterator is not on an entry; with clone, a copy of
+// the buffer that the caller owns. mu is held throughout, so that neither
+// another goroutine's move nor a Close frees the entry while it is read.
+func (it *Iterator) current(value, clone bool) []byte {
+	it.mu.Lock()
+	var out []byte
+	switch {
+	case !it.valid || it.ptr == 0:
+	case value:
+		if !it.haveValue {
+			it.value = copyEntry(it.value, it.entry.Value, it.entry.ValueLen)
+			it.haveValue = true
+		}
+		out = it.value
+	default:
+		if !it.haveKey {
+			it.key = copyEntry(it.key, it.entry.Key, it.entry.KeyLen)
+			it.haveKey = true
+		}
+		out = it.key
 	}
-	defer it.h.release()
-	if value {
-		return copyEntry(buf, it.entry.Value, it.entry.ValueLen)
+	if clone && out != nil {
+		out = bytes.Clone(out)
 	}
-	return copyEntry(buf, it.entry.Key, it.entry.KeyLen)
+	it.mu.Unlock()
+	return out
 }
 
 // copyEntry copies the n bytes of C memory at p into buf's memory, growing
@@ -141,37 +180,19 @@ func copyEntry(buf []byte, p *byte, n uintptr) []byte {
 // Key returns the current entry's key, or nil if the iterator is not on
 // an entry. The slice is the iterator's own buffer: it stays valid, and
 // unchanged, until the next move or Close. Use KeyCopy to keep a key.
-func (it *Iterator) Key() []byte {
-	if !it.Valid() {
-		return nil
-	}
-	if !it.haveKey {
-		it.key = it.load(it.key, false)
-		it.haveKey = it.key != nil
-	}
-	return it.key
-}
+func (it *Iterator) Key() []byte { return it.current(false, false) }
 
 // Value returns the current entry's value, or nil if the iterator is not
 // on an entry, valid like Key's until the next move or Close. Use
 // ValueCopy to keep a value.
-func (it *Iterator) Value() []byte {
-	if !it.Valid() {
-		return nil
-	}
-	if !it.haveValue {
-		it.value = it.load(it.value, true)
-		it.haveValue = it.value != nil
-	}
-	return it.value
-}
+func (it *Iterator) Value() []byte { return it.current(true, false) }
 
 // KeyCopy returns a copy of the current key that the caller owns, or nil.
-func (it *Iterator) KeyCopy() []byte { return bytes.Clone(it.Key()) }
+func (it *Iterator) KeyCopy() []byte { return it.current(false, true) }
 
 // ValueCopy returns a copy of the current value that the caller owns, or
 // nil.
-func (it *Iterator) ValueCopy() []byte { return bytes.Clone(it.Value()) }
+func (it *Iterator) ValueCopy() []byte { return it.current(true, true) }
 
 // Range returns the entries with start <= key < end in ascending order,
 // for a range-over-func loop; a nil start is the first key and a nil end
@@ -181,17 +202,18 @@ func (it *Iterator) ValueCopy() []byte { return bytes.Clone(it.Value()) }
 // loop; copy what you keep.
 func (it *Iterator) Range(start, end []byte) iter.Seq2[[]byte, []byte] {
 	return func(yield func(key, value []byte) bool) {
+		var k, v []byte
 		var ok bool
 		if start == nil {
-			ok = it.step(capi.LSMGO_FIRST, nil, true)
+			k, v, ok = it.stepRange(capi.LSMGO_FIRST, nil)
 		} else {
-			ok = it.step(capi.LSMGO_SEEK, start, true)
+			k, v, ok = it.stepRange(capi.LSMGO_SEEK, start)
 		}
-		for ; ok; ok = it.step(capi.LSMGO_NEXT, nil, true) {
-			if end != nil && bytes.Compare(it.key, end) >= 0 {
+		for ; ok; k, v, ok = it.stepRange(capi.LSMGO_NEXT, nil) {
+			if end != nil && bytes.Compare(k, end) >= 0 {
 				return
 			}
-			if !yield(it.key, it.value) {
+			if !yield(k, v) {
 				return
 			}
 		}
@@ -203,25 +225,26 @@ func (it *Iterator) Range(start, end []byte) iter.Seq2[[]byte, []byte] {
 // if end is nil) down to start (the first key if start is nil).
 func (it *Iterator) ReverseRange(start, end []byte) iter.Seq2[[]byte, []byte] {
 	return func(yield func(key, value []byte) bool) {
+		var k, v []byte
 		var ok bool
 		if end == nil {
-			ok = it.step(capi.LSMGO_LAST, nil, true)
-		} else if ok = it.step(capi.LSMGO_SEEK_FOR_PREV, end, true); ok && bytes.Equal(it.key, end) {
-			ok = it.step(capi.LSMGO_PREV, nil, true) // end is exclusive
+			k, v, ok = it.stepRange(capi.LSMGO_LAST, nil)
+		} else if k, v, ok = it.stepRange(capi.LSMGO_SEEK_FOR_PREV, end); ok && bytes.Equal(k, end) {
+			k, v, ok = it.stepRange(capi.LSMGO_PREV, nil) // end is exclusive
 		}
-		for ; ok; ok = it.step(capi.LSMGO_PREV, nil, true) {
-			if start != nil && bytes.Compare(it.key, start) < 0 {
+		for ; ok; k, v, ok = it.stepRange(capi.LSMGO_PREV, nil) {
+			if start != nil && bytes.Compare(k, start) < 0 {
 				return
 			}
-			if !yield(it.key, it.value) {
+			if !yield(k, v) {
 				return
 			}
 		}
 	}
 }
 
-// Close closes the iterator. A second Close, or one after DB.Close,
-// returns ErrClosed.
+// Close closes the iterator, once a call in flight on another goroutine
+// has returned. A second Close, or one after DB.Close, returns ErrClosed.
 func (it *Iterator) Close() error {
 	it.db.mu.Lock()
 	defer it.db.mu.Unlock()
@@ -232,14 +255,19 @@ func (it *Iterator) Close() error {
 	return nil
 }
 
-// closeNative frees the native iterator once no call is in flight, under
-// the DB's mu (see Snapshot.closeNative). False if it was closed already.
+// closeNative frees the native iterator, under the DB's mu (so that
+// DB.Close, which closes every iterator before the database, never finds
+// one half closed) and the iterator's, which waits for a call in flight.
+// False if it was closed already.
 func (it *Iterator) closeNative() bool {
-	if !it.h.close() {
+	it.mu.Lock()
+	defer it.mu.Unlock()
+	if it.ptr == 0 {
 		return false
 	}
-	capi.Iter_close(it.h.ptr)
+	capi.Iter_close(it.ptr)
 	capi.Go_entry_free(it.entryPtr)
-	it.entry, it.entryPtr = nil, 0 // unreachable now: every reader acquires first
+	it.ptr, it.entry, it.entryPtr = 0, nil, 0
+	it.valid = false
 	return true
 }

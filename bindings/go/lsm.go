@@ -20,6 +20,28 @@ const (
 	LZ4Compression
 )
 
+// WALMmap selects how the write-ahead log hands writes that are not synced
+// to the kernel: copied into a shared mapping of the log (no system call
+// per write) or written with pwrite(2). A store into a mapping cannot
+// return an error: where the file system must still find space or read a
+// page when it happens, a failure kills the process with SIGBUS. The
+// database's "lsm.stats" property says which the open log uses, on its
+// "wal-appends:" line.
+type WALMmap int
+
+const (
+	// WALMmapAuto, the default, maps the log only on ext4, xfs and tmpfs,
+	// where its blocks are reserved before they are mapped, and writes
+	// with pwrite elsewhere (btrfs, ZFS, NFS, overlay, FUSE, ...), where a
+	// full disk is then an ErrIOError.
+	WALMmapAuto WALMmap = iota
+	// WALMmapOff always writes with pwrite.
+	WALMmapOff
+	// WALMmapOn maps the log on any file system where mmap works,
+	// accepting the risk of SIGBUS.
+	WALMmapOn
+)
+
 // Options configure Open. The zero value (or a nil *Options) is liblsm's
 // defaults; a zero field keeps its default. Sizes are in bytes, and out of
 // range values make Open fail with ErrInvalid (lsm.h gives the ranges).
@@ -56,6 +78,8 @@ type Options struct {
 	// LevelSizeMultiplier is each level's target size over the previous
 	// one's (default 10).
 	LevelSizeMultiplier int
+	// WALMmap is how the write-ahead log appends (default WALMmapAuto).
+	WALMmap WALMmap
 }
 
 // WriteOptions configure a write. A nil *WriteOptions is the default: not
@@ -213,8 +237,19 @@ func setOptions(o uintptr, opts *Options) error {
 	default:
 		return invalid(fmt.Sprintf("Options.Compression %d is not a Compression", opts.Compression))
 	}
+	walMmap := capi.LSM_WAL_MMAP_AUTO
+	switch opts.WALMmap {
+	case WALMmapAuto:
+	case WALMmapOff:
+		walMmap = capi.LSM_WAL_MMAP_OFF
+	case WALMmapOn:
+		walMmap = capi.LSM_WAL_MMAP_ON
+	default:
+		return invalid(fmt.Sprintf("Options.WALMmap %d is not a WALMmap", opts.WALMmap))
+	}
 	for _, set := range []func() int{
 		func() int { return capi.Options_set_create_if_missing(o, cbool(!opts.ErrorIfMissing)) },
+		func() int { return capi.Options_set_wal_mmap(o, walMmap) },
 		func() int { return capi.Options_set_error_if_exists(o, cbool(opts.ErrorIfExists)) },
 		func() int { return capi.Options_set_paranoid_checks(o, cbool(opts.ParanoidChecks)) },
 		func() int { return capi.Options_set_compression(o, compression) },
@@ -250,15 +285,19 @@ func (db *DB) Close() error {
 	if !db.h.close() {
 		return ErrClosed
 	}
+	// No call on db is in flight now, nor can one start: no NewIterator or
+	// NewSnapshot adds to the sets, and none holds a snapshot waiting for
+	// mu. Calls in flight on the iterators and snapshots themselves are
+	// waited for below.
 	db.mu.Lock()
 	for it := range db.iters {
 		it.closeNative()
 	}
 	for s := range db.snaps {
-		s.closeNative()
+		s.h.close()
+		s.free()
 	}
 	clear(db.iters)
-	clear(db.snaps)
 	db.mu.Unlock()
 	err := call(func() int { return capi.Close(db.h.ptr) })
 	capi.Write_options_destroy(db.wsync)
@@ -309,23 +348,35 @@ func (db *DB) Delete(key []byte, wo *WriteOptions) error {
 }
 
 // Write applies every operation of b atomically: after a crash, all of
-// them or none are visible. b is not modified. An empty (or nil) batch
-// writes nothing.
+// them or none are visible. b is not modified; other goroutines' calls on
+// it wait until the write ends. An empty (or nil) batch writes nothing.
 func (db *DB) Write(b *Batch, wo *WriteOptions) error {
 	p, ok := db.h.acquire()
 	if !ok {
 		return ErrClosed
 	}
 	defer db.h.release()
-	if b == nil || b.count == 0 {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.count == 0 {
 		return nil
 	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	if rc := capi.Go_write(p, db.wopts(wo), b.rep); rc != capi.LSM_OK {
+	switch rc := capi.Go_write(p, db.wopts(wo), b.rep); rc {
+	case capi.LSM_OK:
+		return nil
+	case capi.LSMGO_BAD_BATCH:
+		// go_write sets no lsm_last_error for this; only a Batch changed
+		// outside its methods (say, copied while another goroutine added
+		// to it) can hold such bytes.
+		return invalid("the Batch's encoding is damaged: not as Put and Delete make it")
+	default:
 		return lastError(rc)
 	}
-	return nil
 }
 
 // getScratch holds the buffers Get reads values into before copying them
@@ -505,11 +556,11 @@ func (db *DB) NewIterator(ro *ReadOptions) (*Iterator, error) {
 	defer runtime.UnlockOSThread()
 	it := &Iterator{db: db}
 	var rc int
-	if it.h.ptr, rc = out(func(h *uintptr) int { return capi.Iter_open(p, r.ptr, h) }); rc != capi.LSM_OK {
+	if it.ptr, rc = out(func(h *uintptr) int { return capi.Iter_open(p, r.ptr, h) }); rc != capi.LSM_OK {
 		return nil, lastError(rc)
 	}
 	if it.entry = capi.Go_entry_new(); it.entry == nil {
-		capi.Iter_close(it.h.ptr)
+		capi.Iter_close(it.ptr)
 		return nil, &Error{Code: NoMemory, Message: "out of memory for an iterator entry"}
 	}
 	it.entryPtr = uintptr(unsafe.Pointer(it.entry))

@@ -308,12 +308,42 @@ func TestOpenOptions(t *testing.T) {
 		{&lsm.Options{Compression: 7}, "Options.Compression 7"},
 		{&lsm.Options{BackgroundThreads: 65}, "thread"},
 		{&lsm.Options{LevelSizeMultiplier: -3}, "Options.LevelSizeMultiplier is negative"},
+		{&lsm.Options{WALMmap: 3}, "Options.WALMmap 3"},
 	} {
 		_, err := lsm.Open(filepath.Join(dir, "bad"), bad.opts)
 		wantCode(t, err, lsm.Invalid, lsm.ErrInvalid, bad.msg)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bad")); !os.IsNotExist(err) {
 		t.Fatalf("a failed Open left a directory behind: %v", err)
+	}
+}
+
+// TestWALMmap opens a database with each WALMmap setting; with
+// WALMmapOff, "lsm.stats" says the log appends with pwrite(2) because the
+// option said so, whatever the file system.
+func TestWALMmap(t *testing.T) {
+	for _, mode := range []lsm.WALMmap{lsm.WALMmapOff, lsm.WALMmapAuto, lsm.WALMmapOn} {
+		db, _ := open(t, &lsm.Options{WALMmap: mode})
+		mustPut(t, db, "k", "v")
+		mustGet(t, db, "k", "v")
+		stats, err := db.Property("lsm.stats")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var line string
+		for _, l := range strings.Split(stats, "\n") {
+			if strings.HasPrefix(l, "wal-appends: ") {
+				line = l
+			}
+		}
+		if line == "" {
+			t.Fatalf("WALMmap %d: no wal-appends line in lsm.stats:\n%s", mode, stats)
+		}
+		if mode == lsm.WALMmapOff &&
+			!(strings.HasPrefix(line, "wal-appends: pwrite(2)") && strings.Contains(line, "wal_mmap is off")) {
+			t.Fatalf("WALMmapOff: %q", line)
+		}
+		db.Close()
 	}
 }
 

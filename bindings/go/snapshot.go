@@ -3,12 +3,14 @@ package lsm
 import "liblsm.io/lsm/internal/capi"
 
 // Snapshot is a consistent view of a DB at the moment NewSnapshot took it.
-// It is safe for concurrent use. Close it when done: until then,
+// It is safe for concurrent use, Close included: calls in flight finish
+// first, later ones return ErrClosed. Close it when done: until then,
 // compactions keep what it sees. DB.Close closes it too.
 type Snapshot struct {
 	h     handle  // the native lsm_snapshot
 	ropts uintptr // native read options reading through it
 	db    *DB
+	freed bool // guarded by db.mu
 }
 
 // Get returns a copy of key's value as of the snapshot, or ErrNotFound.
@@ -34,26 +36,30 @@ func (s *Snapshot) NewIterator(ro *ReadOptions) (*Iterator, error) {
 	return s.db.NewIterator(&o)
 }
 
-// Close releases the snapshot. A second Close, or one after DB.Close,
-// returns ErrClosed.
+// Close releases the snapshot, once the calls in flight through it have
+// returned. A second Close, or one after DB.Close, returns ErrClosed.
 func (s *Snapshot) Close() error {
-	s.db.mu.Lock()
-	defer s.db.mu.Unlock()
-	if !s.closeNative() {
+	// Waits for the calls in flight without the DB's mu: one of them may be
+	// a DB.NewIterator through this snapshot, which takes mu to record the
+	// iterator before it lets go of the snapshot.
+	if !s.h.close() {
 		return ErrClosed
 	}
-	delete(s.db.snaps, s)
+	s.db.mu.Lock()
+	s.free()
+	s.db.mu.Unlock()
 	return nil
 }
 
-// closeNative frees the native snapshot once no call is in flight, under
-// the DB's mu (so DB.Close, which closes every snapshot before the
-// database, never finds one half closed). False if it was closed already.
-func (s *Snapshot) closeNative() bool {
-	if !s.h.close() {
-		return false
+// free releases the native snapshot unless DB.Close has already (freed
+// tells, under the DB's mu). The caller has closed s.h: no call is in
+// flight and none can start.
+func (s *Snapshot) free() {
+	if s.freed {
+		return
 	}
+	s.freed = true
 	capi.Read_options_destroy(s.ropts)
 	capi.Snapshot_release(s.h.ptr)
-	return true
+	delete(s.db.snaps, s)
 }

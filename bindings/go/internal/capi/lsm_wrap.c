@@ -251,12 +251,18 @@ static int go_read_uvarint(const unsigned char **p, const unsigned char *end, si
   return 0;
 }
 
+/* go_write's result for bytes that are not a Batch's encoding. Not a
+ * status code (those are >= 0), and it sets no lsm_last_error, so package
+ * lsm words the error itself rather than report a stale message under a
+ * code that reads as damage on disk. */
+#define LSMGO_BAD_BATCH (-1)
+
 /* Applies a batch that package lsm's Batch encoded as a sequence of
  * operations, each a tag byte (1 put, 0 delete), the key's length as a
  * varint, the key, and for a put the value's length as a varint and the
  * value: one cgo call per write, however many operations. LSM_INVALID
  * (with lsm_last_error saying why) for a key or value lsm_batch_put
- * refuses; LSM_CORRUPTION for an encoding package lsm cannot produce. */
+ * refuses; LSMGO_BAD_BATCH for an encoding package lsm cannot produce. */
 static int go_write(lsm_db *db, const lsm_write_options *wopts, const void *rep, size_t rep_len) {
   const unsigned char *p = (const unsigned char *)rep, *end = p + rep_len;
   lsm_batch *batch;
@@ -267,14 +273,14 @@ static int go_write(lsm_db *db, const lsm_write_options *wopts, const void *rep,
     size_t klen, vlen = 0;
     const unsigned char *key, *val = NULL;
     if (tag > 1 || !go_read_uvarint(&p, end, &klen) || klen > (size_t)(end - p)) {
-      rc = LSM_CORRUPTION;
+      rc = LSMGO_BAD_BATCH;
       break;
     }
     key = p;
     p += klen;
     if (tag == 1) {
       if (!go_read_uvarint(&p, end, &vlen) || vlen > (size_t)(end - p)) {
-        rc = LSM_CORRUPTION;
+        rc = LSMGO_BAD_BATCH;
         break;
       }
       val = p;
@@ -322,7 +328,7 @@ static long long go_property(lsm_db *db, const char *name, void *buf, size_t cap
 extern "C" {
 #endif
 
-void _wrap_Swig_free_capi_c06d66a3e79da7f0(void *_swig_go_0) {
+void _wrap_Swig_free_capi_0f438d655e604635(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -332,7 +338,7 @@ void _wrap_Swig_free_capi_c06d66a3e79da7f0(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_capi_c06d66a3e79da7f0(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_capi_0f438d655e604635(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -345,7 +351,7 @@ void *_wrap_Swig_malloc_capi_c06d66a3e79da7f0(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_go_iter_move_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0, intgo _swig_go_1, _gostring_ _swig_go_2, lsmgo_entry *_swig_go_3) {
+intgo _wrap_go_iter_move_capi_0f438d655e604635(lsm_iter *_swig_go_0, intgo _swig_go_1, _gostring_ _swig_go_2, lsmgo_entry *_swig_go_3) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int arg2 ;
   void *arg3 = (void *) 0 ;
@@ -365,7 +371,7 @@ intgo _wrap_go_iter_move_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0, intgo _swig
 }
 
 
-lsmgo_entry *_wrap_go_entry_new_capi_c06d66a3e79da7f0() {
+lsmgo_entry *_wrap_go_entry_new_capi_0f438d655e604635() {
   lsmgo_entry *result = 0 ;
   lsmgo_entry *_swig_go_result;
   
@@ -376,7 +382,7 @@ lsmgo_entry *_wrap_go_entry_new_capi_c06d66a3e79da7f0() {
 }
 
 
-void _wrap_go_entry_free_capi_c06d66a3e79da7f0(lsmgo_entry *_swig_go_0) {
+void _wrap_go_entry_free_capi_0f438d655e604635(lsmgo_entry *_swig_go_0) {
   lsmgo_entry *arg1 = (lsmgo_entry *) 0 ;
   
   arg1 = (lsmgo_entry *)_swig_go_0; 
@@ -386,7 +392,7 @@ void _wrap_go_entry_free_capi_c06d66a3e79da7f0(lsmgo_entry *_swig_go_0) {
 }
 
 
-long long _wrap_go_get_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, _gostring_ _swig_go_2, _goslice_ _swig_go_3) {
+long long _wrap_go_get_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, _gostring_ _swig_go_2, _goslice_ _swig_go_3) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_read_options *arg2 = (lsm_read_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -407,7 +413,7 @@ long long _wrap_go_get_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_read_option
 }
 
 
-intgo _wrap_go_write_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_go_write_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -425,7 +431,7 @@ intgo _wrap_go_write_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_write_options
 }
 
 
-long long _wrap_go_copy_last_error_capi_c06d66a3e79da7f0(_goslice_ _swig_go_0) {
+long long _wrap_go_copy_last_error_capi_0f438d655e604635(_goslice_ _swig_go_0) {
   void *arg1 = (void *) 0 ;
   size_t arg2 ;
   size_t result;
@@ -439,7 +445,7 @@ long long _wrap_go_copy_last_error_capi_c06d66a3e79da7f0(_goslice_ _swig_go_0) {
 }
 
 
-long long _wrap_go_copy_version_capi_c06d66a3e79da7f0(_goslice_ _swig_go_0) {
+long long _wrap_go_copy_version_capi_0f438d655e604635(_goslice_ _swig_go_0) {
   void *arg1 = (void *) 0 ;
   size_t arg2 ;
   size_t result;
@@ -453,7 +459,7 @@ long long _wrap_go_copy_version_capi_c06d66a3e79da7f0(_goslice_ _swig_go_0) {
 }
 
 
-long long _wrap_go_property_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
+long long _wrap_go_property_capi_0f438d655e604635(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   char *arg2 = (char *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -476,7 +482,7 @@ long long _wrap_go_property_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, _gostring_
 }
 
 
-intgo _wrap_options_create_capi_c06d66a3e79da7f0(lsm_options **_swig_go_0) {
+intgo _wrap_options_create_capi_0f438d655e604635(lsm_options **_swig_go_0) {
   lsm_options **arg1 = (lsm_options **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -489,7 +495,7 @@ intgo _wrap_options_create_capi_c06d66a3e79da7f0(lsm_options **_swig_go_0) {
 }
 
 
-void _wrap_options_destroy_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0) {
+void _wrap_options_destroy_capi_0f438d655e604635(lsm_options *_swig_go_0) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   
   arg1 = (lsm_options *)_swig_go_0; 
@@ -499,7 +505,7 @@ void _wrap_options_destroy_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0) {
 }
 
 
-intgo _wrap_options_set_create_if_missing_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_create_if_missing_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -514,7 +520,7 @@ intgo _wrap_options_set_create_if_missing_capi_c06d66a3e79da7f0(lsm_options *_sw
 }
 
 
-intgo _wrap_options_set_error_if_exists_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_error_if_exists_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -529,7 +535,7 @@ intgo _wrap_options_set_error_if_exists_capi_c06d66a3e79da7f0(lsm_options *_swig
 }
 
 
-intgo _wrap_options_set_write_buffer_size_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_write_buffer_size_capi_0f438d655e604635(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -544,7 +550,7 @@ intgo _wrap_options_set_write_buffer_size_capi_c06d66a3e79da7f0(lsm_options *_sw
 }
 
 
-intgo _wrap_options_set_block_size_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_block_size_capi_0f438d655e604635(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -559,7 +565,7 @@ intgo _wrap_options_set_block_size_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0
 }
 
 
-intgo _wrap_options_set_block_cache_size_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_block_cache_size_capi_0f438d655e604635(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -574,7 +580,7 @@ intgo _wrap_options_set_block_cache_size_capi_c06d66a3e79da7f0(lsm_options *_swi
 }
 
 
-intgo _wrap_options_set_bloom_bits_per_key_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_bloom_bits_per_key_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -589,7 +595,7 @@ intgo _wrap_options_set_bloom_bits_per_key_capi_c06d66a3e79da7f0(lsm_options *_s
 }
 
 
-intgo _wrap_options_set_compression_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_compression_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -604,7 +610,7 @@ intgo _wrap_options_set_compression_capi_c06d66a3e79da7f0(lsm_options *_swig_go_
 }
 
 
-intgo _wrap_options_set_max_open_files_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_max_open_files_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -619,7 +625,7 @@ intgo _wrap_options_set_max_open_files_capi_c06d66a3e79da7f0(lsm_options *_swig_
 }
 
 
-intgo _wrap_options_set_background_threads_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_background_threads_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -634,7 +640,7 @@ intgo _wrap_options_set_background_threads_capi_c06d66a3e79da7f0(lsm_options *_s
 }
 
 
-intgo _wrap_options_set_paranoid_checks_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_paranoid_checks_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -649,7 +655,7 @@ intgo _wrap_options_set_paranoid_checks_capi_c06d66a3e79da7f0(lsm_options *_swig
 }
 
 
-intgo _wrap_options_set_target_file_size_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_target_file_size_capi_0f438d655e604635(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -664,7 +670,7 @@ intgo _wrap_options_set_target_file_size_capi_c06d66a3e79da7f0(lsm_options *_swi
 }
 
 
-intgo _wrap_options_set_max_bytes_for_level_base_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_max_bytes_for_level_base_capi_0f438d655e604635(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -679,7 +685,7 @@ intgo _wrap_options_set_max_bytes_for_level_base_capi_c06d66a3e79da7f0(lsm_optio
 }
 
 
-intgo _wrap_options_set_level_size_multiplier_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_level_size_multiplier_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -694,7 +700,22 @@ intgo _wrap_options_set_level_size_multiplier_capi_c06d66a3e79da7f0(lsm_options 
 }
 
 
-intgo _wrap_options_set_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_options_set_wal_mmap_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
+  lsm_options *arg1 = (lsm_options *) 0 ;
+  int arg2 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = (lsm_options *)_swig_go_0; 
+  arg2 = (int)_swig_go_1; 
+  
+  result = (int)lsm_options_set_wal_mmap(arg1,arg2);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_options_set_capi_0f438d655e604635(lsm_options *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -721,7 +742,7 @@ intgo _wrap_options_set_capi_c06d66a3e79da7f0(lsm_options *_swig_go_0, _gostring
 }
 
 
-intgo _wrap_read_options_create_capi_c06d66a3e79da7f0(lsm_read_options **_swig_go_0) {
+intgo _wrap_read_options_create_capi_0f438d655e604635(lsm_read_options **_swig_go_0) {
   lsm_read_options **arg1 = (lsm_read_options **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -734,7 +755,7 @@ intgo _wrap_read_options_create_capi_c06d66a3e79da7f0(lsm_read_options **_swig_g
 }
 
 
-void _wrap_read_options_destroy_capi_c06d66a3e79da7f0(lsm_read_options *_swig_go_0) {
+void _wrap_read_options_destroy_capi_0f438d655e604635(lsm_read_options *_swig_go_0) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   
   arg1 = (lsm_read_options *)_swig_go_0; 
@@ -744,7 +765,7 @@ void _wrap_read_options_destroy_capi_c06d66a3e79da7f0(lsm_read_options *_swig_go
 }
 
 
-intgo _wrap_read_options_set_snapshot_capi_c06d66a3e79da7f0(lsm_read_options *_swig_go_0, lsm_snapshot *_swig_go_1) {
+intgo _wrap_read_options_set_snapshot_capi_0f438d655e604635(lsm_read_options *_swig_go_0, lsm_snapshot *_swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   lsm_snapshot *arg2 = (lsm_snapshot *) 0 ;
   int result;
@@ -759,7 +780,7 @@ intgo _wrap_read_options_set_snapshot_capi_c06d66a3e79da7f0(lsm_read_options *_s
 }
 
 
-intgo _wrap_read_options_set_verify_checksums_capi_c06d66a3e79da7f0(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_read_options_set_verify_checksums_capi_0f438d655e604635(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   int arg2 ;
   int result;
@@ -774,7 +795,7 @@ intgo _wrap_read_options_set_verify_checksums_capi_c06d66a3e79da7f0(lsm_read_opt
 }
 
 
-intgo _wrap_read_options_set_fill_cache_capi_c06d66a3e79da7f0(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_read_options_set_fill_cache_capi_0f438d655e604635(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   int arg2 ;
   int result;
@@ -789,7 +810,7 @@ intgo _wrap_read_options_set_fill_cache_capi_c06d66a3e79da7f0(lsm_read_options *
 }
 
 
-intgo _wrap_read_options_set_lower_bound_capi_c06d66a3e79da7f0(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_read_options_set_lower_bound_capi_0f438d655e604635(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -805,7 +826,7 @@ intgo _wrap_read_options_set_lower_bound_capi_c06d66a3e79da7f0(lsm_read_options 
 }
 
 
-intgo _wrap_read_options_set_upper_bound_capi_c06d66a3e79da7f0(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_read_options_set_upper_bound_capi_0f438d655e604635(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -821,7 +842,7 @@ intgo _wrap_read_options_set_upper_bound_capi_c06d66a3e79da7f0(lsm_read_options 
 }
 
 
-intgo _wrap_write_options_create_capi_c06d66a3e79da7f0(lsm_write_options **_swig_go_0) {
+intgo _wrap_write_options_create_capi_0f438d655e604635(lsm_write_options **_swig_go_0) {
   lsm_write_options **arg1 = (lsm_write_options **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -834,7 +855,7 @@ intgo _wrap_write_options_create_capi_c06d66a3e79da7f0(lsm_write_options **_swig
 }
 
 
-void _wrap_write_options_destroy_capi_c06d66a3e79da7f0(lsm_write_options *_swig_go_0) {
+void _wrap_write_options_destroy_capi_0f438d655e604635(lsm_write_options *_swig_go_0) {
   lsm_write_options *arg1 = (lsm_write_options *) 0 ;
   
   arg1 = (lsm_write_options *)_swig_go_0; 
@@ -844,7 +865,7 @@ void _wrap_write_options_destroy_capi_c06d66a3e79da7f0(lsm_write_options *_swig_
 }
 
 
-intgo _wrap_write_options_set_sync_capi_c06d66a3e79da7f0(lsm_write_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_write_options_set_sync_capi_0f438d655e604635(lsm_write_options *_swig_go_0, intgo _swig_go_1) {
   lsm_write_options *arg1 = (lsm_write_options *) 0 ;
   int arg2 ;
   int result;
@@ -859,7 +880,7 @@ intgo _wrap_write_options_set_sync_capi_c06d66a3e79da7f0(lsm_write_options *_swi
 }
 
 
-intgo _wrap_open_capi_c06d66a3e79da7f0(_gostring_ _swig_go_0, lsm_options *_swig_go_1, lsm_db **_swig_go_2) {
+intgo _wrap_open_capi_0f438d655e604635(_gostring_ _swig_go_0, lsm_options *_swig_go_1, lsm_db **_swig_go_2) {
   char *arg1 = (char *) 0 ;
   lsm_options *arg2 = (lsm_options *) 0 ;
   lsm_db **arg3 = (lsm_db **) 0 ;
@@ -881,7 +902,7 @@ intgo _wrap_open_capi_c06d66a3e79da7f0(_gostring_ _swig_go_0, lsm_options *_swig
 }
 
 
-intgo _wrap_close_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0) {
+intgo _wrap_close_capi_0f438d655e604635(lsm_db *_swig_go_0) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -894,7 +915,7 @@ intgo _wrap_close_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0) {
 }
 
 
-intgo _wrap_put_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
+intgo _wrap_put_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -915,7 +936,7 @@ intgo _wrap_put_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_write_options *_sw
 }
 
 
-intgo _wrap_delete_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_delete_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -933,7 +954,7 @@ intgo _wrap_delete_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_write_options *
 }
 
 
-intgo _wrap_write_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, lsm_batch *_swig_go_2) {
+intgo _wrap_write_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, lsm_batch *_swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   lsm_batch *arg3 = (lsm_batch *) 0 ;
@@ -950,7 +971,7 @@ intgo _wrap_write_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_write_options *_
 }
 
 
-intgo _wrap_flush_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0) {
+intgo _wrap_flush_capi_0f438d655e604635(lsm_db *_swig_go_0) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -963,7 +984,7 @@ intgo _wrap_flush_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0) {
 }
 
 
-intgo _wrap_compact_range_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_compact_range_capi_0f438d655e604635(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -982,7 +1003,7 @@ intgo _wrap_compact_range_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, _gostring_ _
 }
 
 
-intgo _wrap_approximate_size_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, long long *_swig_go_3) {
+intgo _wrap_approximate_size_capi_0f438d655e604635(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, long long *_swig_go_3) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1003,7 +1024,7 @@ intgo _wrap_approximate_size_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, _gostring
 }
 
 
-intgo _wrap_destroy_capi_c06d66a3e79da7f0(_gostring_ _swig_go_0) {
+intgo _wrap_destroy_capi_0f438d655e604635(_gostring_ _swig_go_0) {
   char *arg1 = (char *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1021,7 +1042,7 @@ intgo _wrap_destroy_capi_c06d66a3e79da7f0(_gostring_ _swig_go_0) {
 }
 
 
-intgo _wrap_batch_create_capi_c06d66a3e79da7f0(lsm_batch **_swig_go_0) {
+intgo _wrap_batch_create_capi_0f438d655e604635(lsm_batch **_swig_go_0) {
   lsm_batch **arg1 = (lsm_batch **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1034,7 +1055,7 @@ intgo _wrap_batch_create_capi_c06d66a3e79da7f0(lsm_batch **_swig_go_0) {
 }
 
 
-void _wrap_batch_destroy_capi_c06d66a3e79da7f0(lsm_batch *_swig_go_0) {
+void _wrap_batch_destroy_capi_0f438d655e604635(lsm_batch *_swig_go_0) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   
   arg1 = (lsm_batch *)_swig_go_0; 
@@ -1044,7 +1065,7 @@ void _wrap_batch_destroy_capi_c06d66a3e79da7f0(lsm_batch *_swig_go_0) {
 }
 
 
-intgo _wrap_batch_put_capi_c06d66a3e79da7f0(lsm_batch *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_batch_put_capi_0f438d655e604635(lsm_batch *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1063,7 +1084,7 @@ intgo _wrap_batch_put_capi_c06d66a3e79da7f0(lsm_batch *_swig_go_0, _gostring_ _s
 }
 
 
-intgo _wrap_batch_delete_capi_c06d66a3e79da7f0(lsm_batch *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_batch_delete_capi_0f438d655e604635(lsm_batch *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1079,7 +1100,7 @@ intgo _wrap_batch_delete_capi_c06d66a3e79da7f0(lsm_batch *_swig_go_0, _gostring_
 }
 
 
-intgo _wrap_batch_clear_capi_c06d66a3e79da7f0(lsm_batch *_swig_go_0) {
+intgo _wrap_batch_clear_capi_0f438d655e604635(lsm_batch *_swig_go_0) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1092,7 +1113,7 @@ intgo _wrap_batch_clear_capi_c06d66a3e79da7f0(lsm_batch *_swig_go_0) {
 }
 
 
-long long _wrap_batch_count_capi_c06d66a3e79da7f0(lsm_batch *_swig_go_0) {
+long long _wrap_batch_count_capi_0f438d655e604635(lsm_batch *_swig_go_0) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1105,7 +1126,7 @@ long long _wrap_batch_count_capi_c06d66a3e79da7f0(lsm_batch *_swig_go_0) {
 }
 
 
-intgo _wrap_snapshot_create_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_snapshot **_swig_go_1) {
+intgo _wrap_snapshot_create_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_snapshot **_swig_go_1) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_snapshot **arg2 = (lsm_snapshot **) 0 ;
   int result;
@@ -1120,7 +1141,7 @@ intgo _wrap_snapshot_create_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_snapsh
 }
 
 
-intgo _wrap_snapshot_release_capi_c06d66a3e79da7f0(lsm_snapshot *_swig_go_0) {
+intgo _wrap_snapshot_release_capi_0f438d655e604635(lsm_snapshot *_swig_go_0) {
   lsm_snapshot *arg1 = (lsm_snapshot *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1133,7 +1154,7 @@ intgo _wrap_snapshot_release_capi_c06d66a3e79da7f0(lsm_snapshot *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_open_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, lsm_iter **_swig_go_2) {
+intgo _wrap_iter_open_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, lsm_iter **_swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_read_options *arg2 = (lsm_read_options *) 0 ;
   lsm_iter **arg3 = (lsm_iter **) 0 ;
@@ -1150,7 +1171,7 @@ intgo _wrap_iter_open_capi_c06d66a3e79da7f0(lsm_db *_swig_go_0, lsm_read_options
 }
 
 
-void _wrap_iter_close_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
+void _wrap_iter_close_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   
   arg1 = (lsm_iter *)_swig_go_0; 
@@ -1160,7 +1181,7 @@ void _wrap_iter_close_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_seek_first_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_seek_first_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1173,7 +1194,7 @@ intgo _wrap_iter_seek_first_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_seek_last_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_seek_last_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1186,7 +1207,7 @@ intgo _wrap_iter_seek_last_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_seek_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_iter_seek_capi_0f438d655e604635(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1202,7 +1223,7 @@ intgo _wrap_iter_seek_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0, _gostring_ _sw
 }
 
 
-intgo _wrap_iter_seek_for_prev_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_iter_seek_for_prev_capi_0f438d655e604635(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1218,7 +1239,7 @@ intgo _wrap_iter_seek_for_prev_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0, _gost
 }
 
 
-intgo _wrap_iter_next_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_next_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1231,7 +1252,7 @@ intgo _wrap_iter_next_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_prev_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_prev_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1244,7 +1265,7 @@ intgo _wrap_iter_prev_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_valid_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_valid_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1257,7 +1278,7 @@ intgo _wrap_iter_valid_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_status_capi_c06d66a3e79da7f0(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_status_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;

@@ -4,8 +4,7 @@ import io.liblsm.internal.lsm;
 import io.liblsm.internal.lsmConstants;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
 
 /**
  * A liblsm database: a directory of files holding byte-string keys and
@@ -20,6 +19,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * snapshots still open, so forgetting one never leaves native memory in
  * use after the database is gone.
  *
+ * <p>No misuse crashes the JVM. Every object of the binding may be shared
+ * between threads and closed while other threads use it: a close waits for
+ * the calls in flight on the object (a Db's, for those on its iterators and
+ * snapshots too), and later calls throw IllegalStateException. A Db and a
+ * {@link Snapshot} serve any number of threads at once, and so does a
+ * {@link ReadOptions} for reads; an {@link LsmIterator}'s calls, a
+ * {@link WriteBatch}'s puts and deletes, and a ReadOptions' setters are
+ * serialised, each call atomic (see each class for what sharing means
+ * there). Objects left unclosed are freed by a {@link java.lang.ref.Cleaner}
+ * once garbage collected, and counted by {@link #unclosedObjectsFreed()};
+ * close them anyway, since an open iterator or snapshot keeps old data.
+ *
  * <pre>{@code
  * try (Db db = Db.open(Path.of("/tmp/my-db"))) {
  *   db.put("k".getBytes(UTF_8), "v".getBytes(UTF_8));
@@ -30,12 +41,35 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Db extends NativeHandle {
   private final long plainWrite;
   private final long syncWrite;
-  private final Set<NativeHandle> children = ConcurrentHashMap.newKeySet();
 
   private Db(long handle, long plainWrite, long syncWrite) {
-    super("Db", handle);
+    super(new DbResource(handle, h -> {
+      // Close first: if it fails, the write options must still be there
+      // for a later close() to free.
+      Check.ok(lsm.close(h));
+      lsm.write_options_destroy(plainWrite);
+      lsm.write_options_destroy(syncWrite);
+    }));
     this.plainWrite = plainWrite;
     this.syncWrite = syncWrite;
+  }
+
+  /**
+   * How many objects of this binding ({@code Db}, {@link LsmIterator},
+   * {@link Snapshot}, {@link WriteBatch}, {@link ReadOptions}) became
+   * unreachable without being closed, so that the binding's
+   * {@link java.lang.ref.Cleaner} freed their native memory, since the
+   * binding was loaded. An iterator or snapshot closed by its Db's
+   * {@link #close()} is not counted; one freed because its Db itself was
+   * never closed is. A program that closes what it opens (try-with-resources)
+   * keeps this at 0: a count that grows points at objects left to the
+   * garbage collector, whose native memory (and, for an iterator or a
+   * snapshot, the old data it pins on disk and in memory) is held until a
+   * collection happens to find them. For debugging and monitoring; the
+   * Cleaner runs whether or not this is read.
+   */
+  public static long unclosedObjectsFreed() {
+    return unclosedFreed();
   }
 
   /** Opens (creating if missing) the database at path with default options. */
@@ -157,6 +191,7 @@ public final class Db extends NativeHandle {
     checkNotNull(batch, "batch");
     long h = acquire();
     try {
+      // Shared: lsm_write only reads the batch; puts into it wait.
       long b = batch.acquire();
       try {
         Check.ok(lsm.write(h, writeOptions(wo), b));
@@ -251,9 +286,7 @@ public final class Db extends NativeHandle {
     try {
       long[] out = new long[1];
       Check.ok(lsm.snapshot_create(h, out));
-      Snapshot s = new Snapshot(this, out[0]);
-      children.add(s);
-      return s;
+      return new Snapshot(this, child("Snapshot", out[0], Snapshot::releaseNative));
     } finally {
       release();
     }
@@ -272,9 +305,7 @@ public final class Db extends NativeHandle {
       try {
         long[] out = new long[1];
         Check.ok(lsm.iter_open(h, r, out));
-        LsmIterator it = new LsmIterator(this, out[0]);
-        children.add(it);
-        return it;
+        return new LsmIterator(this, child("LsmIterator", out[0], lsm::iter_close));
       } finally {
         if (ro != null) {
           ro.releaseForCall();
@@ -331,26 +362,16 @@ public final class Db extends NativeHandle {
     return lsm.version();
   }
 
-  void forget(NativeHandle child) {
-    children.remove(child);
-  }
-
-  @Override
-  void beforeFree() {
-    // No call on this Db is in flight and none can start, so no child can
-    // be added meanwhile.
-    for (NativeHandle child : children.toArray(new NativeHandle[0])) {
-      child.close();
-    }
-  }
-
-  @Override
-  void free(long handle) {
-    // Close first: if it failed, the write options must still be there for
-    // a later close() to free.
-    Check.ok(lsm.close(handle));
-    lsm.write_options_destroy(plainWrite);
-    lsm.write_options_destroy(syncWrite);
+  /**
+   * The Resource of a new iterator or snapshot of this Db, recorded so that
+   * closing the Db (or the Cleaner freeing it) frees it first. Called with
+   * the Db acquired: no close can run meanwhile.
+   */
+  private Resource child(String what, long handle, LongConsumer free) {
+    DbResource db = (DbResource) resource;
+    Resource r = new Resource(what, handle, free, db);
+    db.children.add(r);
+    return r;
   }
 
   private static void checkDirect(ByteBuffer b, String name) {

@@ -14,7 +14,14 @@ import java.util.function.LongToIntFunction;
  * moment it was opened, or its ReadOptions' snapshot) while writes,
  * flushes and compactions go on. It starts unpositioned: seek first.
  * Owns native resources: close it; closing the database closes it too.
- * Use one from one thread at a time.
+ *
+ * <p>Meant for one thread at a time, but safe to share: each method call
+ * is atomic (calls from several threads are serialised, and a close waits
+ * for the call in flight), so threads sharing one see each other's moves
+ * but never corrupt it or crash. A method that needs an entry, such as
+ * {@link #key()}, then throws IllegalStateException if another thread has
+ * moved the iterator off its entries; a {@link #range} loop walked while
+ * another thread moves the iterator sees those moves too.
  *
  * <p>{@link #range(byte[], byte[])} and {@link #reverseRange(byte[], byte[])}
  * walk a key range in a for-each loop, one native call per entry:
@@ -46,33 +53,39 @@ public final class LsmIterator extends NativeHandle {
     }
   }
 
+  // Keeps the Db reachable while this is: the Cleaner must not close the
+  // database under an iterator still in use.
   private final Db db;
 
-  LsmIterator(Db db, long handle) {
-    super("LsmIterator", handle);
+  LsmIterator(Db db, Resource resource) {
+    super(resource);
     this.db = db;
   }
 
+  // Every call takes the handle exclusive: even reading the current entry
+  // races a move on another thread (liblsm's iterators are single-thread
+  // objects).
+
   /** To the first key. */
   public void seekToFirst() {
-    call(lsm::iter_seek_first);
+    callExclusive(lsm::iter_seek_first);
   }
 
   /** To the last key. */
   public void seekToLast() {
-    call(lsm::iter_seek_last);
+    callExclusive(lsm::iter_seek_last);
   }
 
   /** To the first key at or after target. */
   public void seek(byte[] target) {
     checkNotNull(target, "target");
-    call(h -> lsm.iter_seek(h, target));
+    callExclusive(h -> lsm.iter_seek(h, target));
   }
 
   /** To the last key at or before target. */
   public void seekForPrev(byte[] target) {
     checkNotNull(target, "target");
-    call(h -> lsm.iter_seek_for_prev(h, target));
+    callExclusive(h -> lsm.iter_seek_for_prev(h, target));
   }
 
   /** To the next key; throws IllegalStateException if not valid. */
@@ -86,22 +99,22 @@ public final class LsmIterator extends NativeHandle {
   }
 
   private void move(LongToIntFunction step) {
-    long h = acquire();
+    long h = acquireExclusive();
     try {
       requireValid(h);
       Check.ok(step.applyAsInt(h));
     } finally {
-      release();
+      releaseExclusive();
     }
   }
 
   /** True if positioned on an entry. */
   public boolean isValid() {
-    long h = acquire();
+    long h = acquireExclusive();
     try {
       return lsm.iter_valid(h) == 1;
     } finally {
-      release();
+      releaseExclusive();
     }
   }
 
@@ -116,7 +129,7 @@ public final class LsmIterator extends NativeHandle {
   }
 
   private byte[] current(LongFunction<byte[]> read) {
-    long h = acquire();
+    long h = acquireExclusive();
     try {
       byte[] bytes = read.apply(h);
       if (bytes == null) {
@@ -124,7 +137,7 @@ public final class LsmIterator extends NativeHandle {
       }
       return bytes;
     } finally {
-      release();
+      releaseExclusive();
     }
   }
 
@@ -150,7 +163,7 @@ public final class LsmIterator extends NativeHandle {
 
   /** One fused native step: the next (or previous) entry, or null at the end. */
   private Entry step(boolean forward, byte[][] out) {
-    long h = acquire();
+    long h = acquireExclusive();
     try {
       int rc = forward ? lsm.iter_next_entry(h, out) : lsm.iter_prev_entry(h, out);
       if (rc == lsmConstants.LSM_NOT_FOUND) {
@@ -159,7 +172,7 @@ public final class LsmIterator extends NativeHandle {
       Check.ok(rc);
       return new Entry(out[0], out[1]);
     } finally {
-      release();
+      releaseExclusive();
     }
   }
 
@@ -220,11 +233,5 @@ public final class LsmIterator extends NativeHandle {
       }
       return from == null || Arrays.compareUnsigned(key, from) >= 0;
     }
-  }
-
-  @Override
-  void free(long handle) {
-    lsm.iter_close(handle);
-    db.forget(this);
   }
 }

@@ -23,6 +23,7 @@ public final class Options {
   private Long targetFileSize;
   private Long maxBytesForLevelBase;
   private Integer levelSizeMultiplier;
+  private WalMmap walMmap;
 
   /** Create the database if missing (default true). */
   public Options createIfMissing(boolean on) {
@@ -103,6 +104,13 @@ public final class Options {
     return this;
   }
 
+  /** How the write-ahead log appends (default {@link WalMmap#AUTO}). */
+  public Options walMmap(WalMmap mode) {
+    NativeHandle.checkNotNull(mode, "mode");
+    walMmap = mode;
+    return this;
+  }
+
   /** Applies the settings made to native options h; throws on a bad value. */
   void applyTo(long h) {
     if (createIfMissing != null) Check.ok(lsm.options_set_create_if_missing(h, createIfMissing ? 1 : 0));
@@ -120,6 +128,7 @@ public final class Options {
       Check.ok(lsm.options_set_max_bytes_for_level_base(h, size(maxBytesForLevelBase, "maxBytesForLevelBase")));
     }
     if (levelSizeMultiplier != null) Check.ok(lsm.options_set_level_size_multiplier(h, levelSizeMultiplier));
+    if (walMmap != null) Check.ok(lsm.options_set_wal_mmap(h, walMmap.code));
   }
 
   // A negative size would reach C as a huge size_t; say what it was instead.

@@ -5,14 +5,22 @@ import io.liblsm.internal.lsm;
 /**
  * Settings for reads and iterators: a snapshot to read at, checksum
  * verification, block caching and (for iterators) key bounds. Owns native
- * memory: close it. Like lsm_read_options, use one from one thread at a
- * time; closed, it throws IllegalStateException.
+ * memory: close it (one left unclosed is freed once garbage collected, and
+ * counted by {@link Db#unclosedObjectsFreed()}); closed, it throws
+ * IllegalStateException.
+ *
+ * <p>Safe to share between threads: any number of reads and iterators may
+ * use one at once, and a setter called meanwhile waits until the reads in
+ * flight are done (reads then see the new setting; setters from several
+ * threads are serialised). A close waits for the reads in flight.
  */
 public final class ReadOptions extends NativeHandle {
-  private Snapshot snapshot;
+  // Set with the handle held exclusive, read with it shared (volatile only
+  // for the getter, which holds nothing).
+  private volatile Snapshot snapshot;
 
   public ReadOptions() {
-    super("ReadOptions", create());
+    super(new Resource("ReadOptions", create(), lsm::read_options_destroy, null));
   }
 
   private static long create() {
@@ -27,7 +35,7 @@ public final class ReadOptions extends NativeHandle {
    * a closed one throws IllegalStateException).
    */
   public ReadOptions snapshot(Snapshot snap) {
-    long h = acquire();
+    long h = acquireExclusive();
     try {
       if (snap == null) {
         Check.ok(lsm.read_options_set_snapshot(h, 0));
@@ -41,7 +49,7 @@ public final class ReadOptions extends NativeHandle {
       }
       snapshot = snap;
     } finally {
-      release();
+      releaseExclusive();
     }
     return this;
   }
@@ -52,31 +60,31 @@ public final class ReadOptions extends NativeHandle {
 
   /** Verify block checksums on every read (default true). */
   public ReadOptions verifyChecksums(boolean on) {
-    call(h -> lsm.read_options_set_verify_checksums(h, on ? 1 : 0));
+    callExclusive(h -> lsm.read_options_set_verify_checksums(h, on ? 1 : 0));
     return this;
   }
 
   /** Keep blocks read in the block cache (default true); false suits bulk scans. */
   public ReadOptions fillCache(boolean on) {
-    call(h -> lsm.read_options_set_fill_cache(h, on ? 1 : 0));
+    callExclusive(h -> lsm.read_options_set_fill_cache(h, on ? 1 : 0));
     return this;
   }
 
   /** Iterators only: the smallest key shown (inclusive); null removes the bound. Copied. */
   public ReadOptions lowerBound(byte[] key) {
-    call(h -> lsm.read_options_set_lower_bound(h, key));
+    callExclusive(h -> lsm.read_options_set_lower_bound(h, key));
     return this;
   }
 
   /** Iterators only: keys shown are below this (exclusive); null removes the bound. Copied. */
   public ReadOptions upperBound(byte[] key) {
-    call(h -> lsm.read_options_set_upper_bound(h, key));
+    callExclusive(h -> lsm.read_options_set_upper_bound(h, key));
     return this;
   }
 
   /**
-   * Acquires these options and their snapshot for one call; returns the
-   * native handle. Pair with {@link #releaseForCall()}.
+   * Acquires these options (shared) and their snapshot for one call;
+   * returns the native handle. Pair with {@link #releaseForCall()}.
    */
   long acquireForCall() {
     long h = acquire();
@@ -98,10 +106,5 @@ public final class ReadOptions extends NativeHandle {
       s.release();
     }
     release();
-  }
-
-  @Override
-  void free(long handle) {
-    lsm.read_options_destroy(handle);
   }
 }

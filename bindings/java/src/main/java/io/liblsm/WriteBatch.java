@@ -6,11 +6,18 @@ import io.liblsm.internal.lsm;
  * Puts and deletes applied together, atomically, by
  * {@link Db#write(WriteBatch, WriteOptions)}: after a crash either all or
  * none are visible. Keys and values are copied in. Owns native memory:
- * close it. Use one from one thread at a time.
+ * close it (one left unclosed is freed once garbage collected, and counted
+ * by {@link Db#unclosedObjectsFreed()}).
+ *
+ * <p>Safe to share between threads: its methods are serialised, so
+ * operations added from several threads at once all land whole, in some
+ * order; writes of it by {@link Db#write} run together, and a put waits
+ * for them. A close waits for the call in flight; later calls throw
+ * IllegalStateException.
  */
 public final class WriteBatch extends NativeHandle {
   public WriteBatch() {
-    super("WriteBatch", create());
+    super(new Resource("WriteBatch", create(), lsm::batch_destroy, null));
   }
 
   private static long create() {
@@ -22,19 +29,19 @@ public final class WriteBatch extends NativeHandle {
   public WriteBatch put(byte[] key, byte[] value) {
     checkNotNull(key, "key");
     checkNotNull(value, "value");
-    call(h -> lsm.batch_put(h, key, value));
+    callExclusive(h -> lsm.batch_put(h, key, value));
     return this;
   }
 
   public WriteBatch delete(byte[] key) {
     checkNotNull(key, "key");
-    call(h -> lsm.batch_delete(h, key));
+    callExclusive(h -> lsm.batch_delete(h, key));
     return this;
   }
 
   /** Removes every operation. */
   public WriteBatch clear() {
-    call(lsm::batch_clear);
+    callExclusive(lsm::batch_clear);
     return this;
   }
 
@@ -46,10 +53,5 @@ public final class WriteBatch extends NativeHandle {
     } finally {
       release();
     }
-  }
-
-  @Override
-  void free(long handle) {
-    lsm.batch_destroy(handle);
   }
 }

@@ -850,6 +850,30 @@ class DbTest {
     }
   }
 
+  @Test
+  void walMmapIsAcceptedAndOffAppendsWithPwrite() {
+    for (WalMmap mode : WalMmap.values()) {
+      Options o = new Options();
+      assertSame(o, o.walMmap(mode));
+      try (Db db = Db.open(dir.resolve(mode.name()), o)) {
+        db.put(b("k"), b("v"));
+        assertEquals("v", s(db.get(b("k"))));
+        String line = null;
+        for (String l : db.property("lsm.stats").split("\n")) {
+          if (l.startsWith("wal-appends: ")) {
+            line = l;
+          }
+        }
+        assertNotNull(line, mode + ": lsm.stats has no wal-appends line");
+        if (mode == WalMmap.OFF) {
+          // Off says so whatever the file system: pwrite, because of the option.
+          assertTrue(line.startsWith("wal-appends: pwrite(2)") && line.contains("wal_mmap is off"), line);
+        }
+      }
+    }
+    assertThrows(NullPointerException.class, () -> new Options().walMmap(null));
+  }
+
   static Stream<Arguments> badOptions() {
     List<Arguments> cases = new ArrayList<>();
     cases.add(Arguments.of("writeBufferSize(1)", (Supplier<Options>) () -> new Options().writeBufferSize(1)));
