@@ -2513,12 +2513,14 @@ static int await_byte(int fd) {
 static void test_fork_child_and_parent_handle(void **state) {
   fixture *f = *state;
   put_s(f->db, "k", "parent");
-  int go[2];
+  int go[2], ready[2];
   assert_int_equal(pipe(go), 0);
+  assert_int_equal(pipe(ready), 0);
   pid_t pid = fork();
   assert_true(pid >= 0);
   if (pid == 0) {
     close(go[1]);
+    close(ready[0]);
     int code = 0;
     if (lsm_put(f->db, NULL, "c", 1, "x", 1) != LSM_INVALID || !strstr(lsm_last_error(), "fork")) code = 10;
     void *v = NULL;
@@ -2528,6 +2530,7 @@ static void test_fork_child_and_parent_handle(void **state) {
     lsm_db *mine = NULL;
     if (!code && lsm_open(f->path, NULL, &mine) != LSM_BUSY) code = 13;
     if (!code && !strstr(lsm_last_error(), "another process")) code = 14;
+    if (write(ready[1], "x", 1) != 1 && !code) code = 20;
     if (!code && await_byte(go[0]) != 0) code = 15;
     /* the parent has closed it now */
     if (!code && lsm_open(f->path, NULL, &mine) != LSM_OK) code = 16;
@@ -2541,7 +2544,11 @@ static void test_fork_child_and_parent_handle(void **state) {
     _exit(code);
   }
   close(go[0]);
-  /* the child's attempts cannot have disturbed this handle */
+  close(ready[1]);
+  /* the child has tried the handle and the database while this one held
+   * it; that cannot have disturbed this handle */
+  assert_int_equal(await_byte(ready[0]), 0);
+  close(ready[0]);
   put_s(f->db, "k2", "v2");
   expect_get(f->db, NULL, "k", "parent");
   OK(lsm_close(f->db));
