@@ -571,6 +571,13 @@ int lsm_flush(lsm_db* db) {
   });
 }
 
+int lsm_wait_for_compactions(lsm_db* db) {
+  return Guard([&] {
+    LSM_DB_REQUIRE(db);
+    return FromStatus(db->db->WaitForCompactions());
+  });
+}
+
 int lsm_compact_range(lsm_db* db, const void* begin, size_t blen, const void* end, size_t elen) {
   return Guard([&] {
     LSM_DB_REQUIRE(db);

@@ -286,6 +286,14 @@ LSM_EXPORT int lsm_flush(lsm_db *db);
 LSM_EXPORT int lsm_compact_range(lsm_db *db, const void *begin, size_t blen, const void *end,
                                  size_t elen);
 
+/* Waits until no flush or compaction is running, queued or due, and the
+ * files they made obsolete are deleted: the database's files then stay as
+ * they are until the next write. Returns the error that stopped
+ * background work, if one did (the database then refuses writes until
+ * reopened). Writes made meanwhile by other threads may make it wait
+ * longer. */
+LSM_EXPORT int lsm_wait_for_compactions(lsm_db *db);
+
 /* Stores in *size the approximate number of bytes that table files use for
  * keys in [begin, end) (a NULL pointer is an open end). Data still in the
  * in-memory write buffer is not counted; call lsm_flush first to include it. */

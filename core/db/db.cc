@@ -886,6 +886,21 @@ Status DB::CompactRange(const std::string* begin, const std::string* end) {
   return s;
 }
 
+Status DB::WaitForCompactions() {
+  std::unique_lock<std::mutex> l(mu_);
+  // A compaction that ends reschedules before it is counted out (see
+  // BackgroundCompaction), so "none scheduled" also means "none due", except
+  // after a background error or at shutdown, which stop scheduling.
+  bg_cv_.wait(l, [this] {
+    return !bg_error_.ok() || shutting_down_ ||
+           (imm_ == nullptr && !flush_scheduled_ && compactions_scheduled_ == 0 &&
+            running_compactions_.empty());
+  });
+  if (!bg_error_.ok()) return bg_error_;
+  if (shutting_down_) return Status::Busy("database is closing");
+  return Status::OK();
+}
+
 // Runs c and installs its result. Called with *lock held; c is listed in
 // running_compactions_ meanwhile so that others keep out of its way.
 Status DB::RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock, VersionEdit* result) {

@@ -99,6 +99,12 @@ class DB {
   // one sorted level, dropping overwritten versions and deletions no
   // snapshot needs.
   Status CompactRange(const std::string* begin, const std::string* end);
+  // Waits until no flush or compaction runs, is queued or is due (every
+  // level under its trigger or target), and the files they made obsolete
+  // are deleted. Returns the background error that stopped work, if one
+  // did; Busy if the database is closing. Writes that go on meanwhile may
+  // make it wait longer.
+  Status WaitForCompactions();
 
   // Approximate bytes of table files holding keys in [begin, end) (null:
   // open end). Data still in memory is not counted.

@@ -290,6 +290,7 @@ CASE(get_into_null_key, lsm_get_into(c->db, NULL, NULL, 1, c->buf, sizeof(c->buf
 CASE(get_into_big_key, lsm_get_into(c->db, NULL, c->bigkey, BIG, c->buf, sizeof(c->buf), &c->scratch_len))
 /* flush / compact / property */
 CASE(flush_null, lsm_flush(NULL))
+CASE(wait_null, lsm_wait_for_compactions(NULL))
 CASE(compact_null_db, lsm_compact_range(NULL, NULL, 0, NULL, 0))
 CASE(compact_null_begin, lsm_compact_range(c->db, NULL, 1, NULL, 0))
 CASE(compact_null_end, lsm_compact_range(c->db, NULL, 0, NULL, 1))
@@ -410,6 +411,7 @@ static const bad_case kCases[] = {
     INV(get_into_null_key),
     INV(get_into_big_key),
     INV(flush_null),
+    INV(wait_null),
     INV(compact_null_db),
     INV(compact_null_begin),
     INV(compact_null_end),

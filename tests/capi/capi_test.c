@@ -996,6 +996,49 @@ static void test_batch(void **state) {
 
 /* ---------------------------------------- flush, compaction, properties */
 
+static int count_tables(const char *dir) {
+  int n = 0;
+  DIR *d = opendir(dir);
+  if (d == NULL) return -1;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    size_t len = strlen(e->d_name);
+    if (len > 4 && strcmp(e->d_name + len - 4, ".sst") == 0) n++;
+  }
+  closedir(d);
+  return n;
+}
+
+/* Four flushes reach the level-0 trigger (4 by default); once
+ * lsm_wait_for_compactions returns, the compaction they caused has run and
+ * deleted its inputs: no sleeping, no polling. */
+static void test_wait_for_compactions(void **state) {
+  fixture *f = *state;
+  lsm_db *db = f->db;
+  OK(lsm_wait_for_compactions(db)); /* nothing to wait for */
+  char k[16], v[16];
+  for (int round = 0; round < 4; round++) {
+    for (int i = 0; i < 50; i++) {
+      snprintf(k, sizeof(k), "k%03d", i);
+      snprintf(v, sizeof(v), "v%d-%03d", round, i);
+      put_s(db, k, v);
+    }
+    OK(lsm_flush(db));
+  }
+  OK(lsm_wait_for_compactions(db));
+  assert_int_equal(property_long(db, "lsm.num-files-at-level0"), 0);
+  long listed = 0;
+  for (int level = 0; level < 7; level++) {
+    char name[64];
+    snprintf(name, sizeof(name), "lsm.num-files-at-level%d", level);
+    listed += property_long(db, name);
+  }
+  assert_true(listed >= 1);
+  assert_int_equal(count_tables(f->path), listed);
+  expect_get(db, NULL, "k007", "v3-007");
+  EXPECT_FAIL(lsm_wait_for_compactions(NULL), LSM_INVALID);
+}
+
 static void test_flush_compact_property(void **state) {
   fixture *f = *state;
   lsm_db *db = f->db;
@@ -2644,6 +2687,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(test_wal_mmap_option, setup_dir, teardown),
       cmocka_unit_test_setup_teardown(test_fork_child_and_parent_handle, setup_db, teardown),
       cmocka_unit_test_setup_teardown(test_open_same_database_other_spelling, setup_db, teardown),
+      cmocka_unit_test_setup_teardown(test_wait_for_compactions, setup_db, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
