@@ -1,6 +1,8 @@
 #include "core/db/version_set.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "core/db/filename.h"
 #include "core/log/log_reader.h"
@@ -198,7 +200,8 @@ Version::FileList Version::Overlapping(int level, const std::string* begin,
 }
 
 Status VersionSet::Apply(const Version& base, const VersionEdit& edit,
-                         std::shared_ptr<Version>* out) const {
+                         std::shared_ptr<Version>* out,
+                         std::vector<const TableFile*>* created) const {
   auto v = std::make_shared<Version>();
   std::set<std::pair<int, uint64_t>> deleted(edit.deleted_files.begin(), edit.deleted_files.end());
   for (int level = 0; level < kNumLevels; level++) {
@@ -206,8 +209,23 @@ Status VersionSet::Apply(const Version& base, const VersionEdit& edit,
       if (deleted.count({level, f->number}) == 0) v->files_[level].push_back(f);
     }
   }
+  // A table the edit deletes from one level and adds to another (a trivial
+  // move) stays the same object, so its count never drops to zero.
+  std::map<uint64_t, std::shared_ptr<const FileMetaData>> moving;
+  for (const auto& [level, number] : edit.deleted_files) {
+    for (const auto& f : base.files_[level]) {
+      if (f->number == number) moving[number] = f;
+    }
+  }
   for (const auto& [level, f] : edit.new_files) {
-    v->files_[level].push_back(std::make_shared<const FileMetaData>(f));
+    auto it = moving.find(f.number);
+    if (it != moving.end()) {
+      v->files_[level].push_back(it->second);
+      continue;
+    }
+    auto table = std::make_shared<const TableFile>(f, releaser_);
+    if (created != nullptr) created->push_back(table.get());
+    v->files_[level].push_back(std::move(table));
   }
   std::sort(v->files_[0].begin(), v->files_[0].end(),
             [](const auto& a, const auto& b) { return a->number > b->number; });
@@ -228,29 +246,7 @@ Status VersionSet::Apply(const Version& base, const VersionEdit& edit,
   return Status::OK();
 }
 
-void VersionSet::Install(std::shared_ptr<const Version> v) {
-  live_versions_.remove_if([](const std::weak_ptr<const Version>& w) { return w.expired(); });
-  live_versions_.push_back(v);
-  current_ = std::move(v);
-}
-
-void VersionSet::AddLiveFiles(std::set<uint64_t>* live) {
-  std::set<uint64_t> found;
-  uint64_t destroyed;
-  do {
-    destroyed = Version::Destroyed();
-    found.clear();
-    live_versions_.remove_if([](const std::weak_ptr<const Version>& w) { return w.expired(); });
-    for (const auto& w : live_versions_) {
-      if (auto v = w.lock()) {
-        for (int level = 0; level < kNumLevels; level++) {
-          for (const auto& f : v->files_[level]) found.insert(f->number);
-        }
-      }
-    }
-  } while (Version::Destroyed() != destroyed);
-  live->insert(found.begin(), found.end());
-}
+void VersionSet::Install(std::shared_ptr<const Version> v) { current_ = std::move(v); }
 
 void VersionSet::EncodeSnapshot(std::string* rec) const {
   VersionEdit snap;
@@ -299,7 +295,8 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* 
   edit->last_sequence = last_sequence_;
 
   std::shared_ptr<Version> v;
-  Status s = Apply(*current_, *edit, &v);
+  std::vector<const TableFile*> created;
+  Status s = Apply(*current_, *edit, &v, &created);
   if (!s.ok()) {
     manifest_busy_ = false;
     manifest_cv_.notify_all();
@@ -331,6 +328,7 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* 
       manifest_number_ = new_manifest_number;
     }
     log_number_ = *edit->log_number;
+    for (const TableFile* t : created) t->armed.store(true, std::memory_order_release);
     Install(std::move(v));
   } else {
     if (new_manifest) {
@@ -412,6 +410,13 @@ Status VersionSet::Recover() {
   MarkFileNumberUsed(std::min(manifest_number, kMaxFileNumber));
   if (next_file_number_ > kMaxFileNumber) {
     return Status::Corruption(current + ": file numbers out of range");
+  }
+  // Tables of the edits replayed on the way that are gone by the end were
+  // never armed; the survivors are the database's from here on.
+  for (int level = 0; level < kNumLevels; level++) {
+    for (const auto& f : v->files(level)) {
+      static_cast<const TableFile*>(f.get())->armed.store(true, std::memory_order_release);
+    }
   }
   Install(std::move(v));
   return Status::OK();

@@ -1156,17 +1156,19 @@ TEST_F(DBPowerLossTest, SyncWriteAfterLogSwitch) {
 // Regression: a memtable frozen while a flush was deleting obsolete files
 // (with mu_ released) was never flushed: the writer's MaybeScheduleFlush saw
 // the flush still scheduled, and BackgroundFlush then cleared the flag
-// without looking at imm_ again, so every writer waited forever. Here the
-// file system holds the flush inside DeleteObsoleteFiles (its directory
-// listing) while the next memtable fills up.
+// without looking at imm_ again, so every writer waited forever. Obsolete
+// files now go after the flush job (obsolete_files.h); here the file system
+// holds the only background thread there, removing the flushed log, while
+// the next memtable fills up and is frozen.
 TEST_F(DBTest, MemtableFrozenDuringObsoleteFileDeletionIsFlushed) {
   PowerLossFS plfs;
   test::CloseOnExit<DB> close_db(&db_);
   options_.fs = &plfs;
   options_.write_buffer_size = 64 << 10;
   options_.level0_compaction_trigger = 100;
+  options_.background_threads = 1;
   ASSERT_TRUE(Open().ok());
-  plfs.BlockNextGetChildren();
+  plfs.BlockNextRemove();
   // Fill the memtable; stop right after the write that froze it.
   int i = 0;
   while (FilesWithSuffix(dir_, ".log").size() < 2) {
@@ -1174,32 +1176,20 @@ TEST_F(DBTest, MemtableFrozenDuringObsoleteFileDeletionIsFlushed) {
     ASSERT_TRUE(db_->Put(wo_, Key(i), Value(i, 1000)).ok());
     i++;
   }
-  ASSERT_TRUE(plfs.WaitGetChildrenEntered(std::chrono::seconds(2)))
-      << "the flush did not reach DeleteObsoleteFiles";
-  // While the flush is held there: fill the next memtable, just past full.
-  std::atomic<bool> wrote{false};
-  std::thread writer([&] {
-    for (int j = 0; j < 70; j++) {
-      if (!db_->Put(wo_, Key(100000 + j), Value(j, 1000)).ok()) break;
-    }
-    wrote = true;
-  });
-  for (int w = 0; w < 50 && !wrote.load(); w++) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  plfs.ReleaseGetChildren();
-  writer.join();
+  ASSERT_TRUE(plfs.WaitRemoveEntered(std::chrono::seconds(30)))
+      << "the flushed log was never removed";
+  // While the worker is held there: fill the next memtable, just past full
+  // (the flush is done, so the switch does not wait).
+  for (int j = 0; j < 70; j++) ASSERT_TRUE(db_->Put(wo_, Key(100000 + j), Value(j, 1000)).ok());
+  ASSERT_EQ(3u, FilesWithSuffix(dir_, ".log").size()) << "the second memtable was not frozen";
+  plfs.ReleaseRemove();
   // The frozen memtable must be flushed on its own.
-  bool flushed = false;
-  for (int w = 0; w < 300 && !flushed; w++) {
-    std::string bytes;
-    ASSERT_TRUE(db_->GetProperty("lsm.memtable-bytes", &bytes));
-    flushed = std::strtoull(bytes.c_str(), nullptr, 10) < options_.write_buffer_size;
-    if (!flushed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_TRUE(flushed) << "a frozen memtable was never flushed: writes would stop for good";
-  // close_db closes the database before plfs goes: the flush may still be
-  // deleting obsolete files through it (a TSan-reported use after free in CI).
+  ASSERT_TRUE(db_->WaitForCompactions().ok());
+  std::string bytes;
+  ASSERT_TRUE(db_->GetProperty("lsm.memtable-bytes", &bytes));
+  EXPECT_LT(std::strtoull(bytes.c_str(), nullptr, 10), options_.write_buffer_size)
+      << "a frozen memtable was never flushed: writes would stop for good";
+  EXPECT_EQ(1u, FilesWithSuffix(dir_, ".log").size()) << "flushed logs were not removed";
 }
 
 // ---------------------------------------------------- failing disk (I/O errors)
