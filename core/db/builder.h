@@ -9,7 +9,7 @@
 #include "core/db/options.h"
 #include "core/db/version_edit.h"
 #include "core/env/file_system.h"
-#include "core/table/iterator.h"
+#include "core/base/iterator.h"
 #include "core/table/table_builder.h"
 
 namespace lsm {

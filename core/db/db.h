@@ -47,7 +47,7 @@
 
 #include "core/db/compaction.h"
 #include "core/db/db_iter.h"
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/db/obsolete_files.h"
 #include "core/db/options.h"
 #include "core/db/stats.h"

@@ -23,12 +23,12 @@
 #include <string>
 #include <vector>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/db/table_cache.h"
 #include "core/db/version_edit.h"
 #include "core/env/file_system.h"
 #include "core/log/log_writer.h"
-#include "core/table/iterator.h"
+#include "core/base/iterator.h"
 
 namespace lsm {
 

@@ -31,7 +31,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/db/write_batch.h"
 #include "core/memtable/memtable.h"
 #include "core/util/signal.h"

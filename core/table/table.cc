@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/util/coding.h"
 
 namespace lsm {

@@ -15,7 +15,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/db/filename.h"
 #include "core/db/table_cache.h"
 #include "core/env/file_system.h"
