@@ -129,7 +129,8 @@ typedef struct lsm_snapshot lsm_snapshot;
 #define LSM_COMPRESSION_LZ4 1
 
 /* Creates a set of database options holding the defaults listed at each
- * setter. Returns LSM_NO_MEMORY if allocation fails. */
+ * setter (docs/options.md tabulates every option, its range and its
+ * default). Returns LSM_NO_MEMORY if allocation fails. */
 LSM_EXPORT int lsm_options_create(lsm_options **out);
 /* Frees options; NULL is allowed. Options may be freed right after
  * lsm_open: the database keeps its own copy. */

@@ -28,6 +28,7 @@ DB::DB(const Options& options, std::string dir)
 
 Status DB::Open(const Options& options, const std::string& path, std::unique_ptr<DB>* out) {
   out->reset();
+  if (Status s = options.Validate(); !s.ok()) return s;
   if (path.empty()) return Status::Invalid("database path is empty");
   std::unique_ptr<DB> db(new DB(options, path));
   Status s = db->Recover();
