@@ -57,7 +57,8 @@ fi
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   files() { git ls-files -z | grep -zv '^docs/bench/'; }
 else
-  files() { find . -path ./build -prune -o -path ./.git -prune -o -path ./docs/bench -prune -o \
+  # Outside git: everything but build outputs (build/, Maven's target/).
+  files() { find . \( -name build -o -name target -o -name .git -o -path ./docs/bench \) -prune -o \
     -type f -print0; }
 fi
 hits=$(files | xargs -0 grep -IHnoE \
