@@ -74,9 +74,9 @@ extern "C" {
 /* The version of this header. These three lines are where liblsm's version
  * is defined: the build (CMakeLists.txt) reads them, and the other copies
  * (LSM_VERSION_STRING, the Java binding's pom.xml) are checked against them
- * (ci/version-check.sh). A header of version X.Y.Z belongs with a library
- * whose lsm_version() is "X.Y.Z"; the library's soname is liblsm.so.X.
- * MINOR and PATCH stay below 100. */
+ * (ci/version-check.sh). A program built against version X.Y.Z runs with
+ * any liblsm.so.X of that version or later (docs/abi.md); lsm_version()
+ * says which one it loaded. MINOR and PATCH stay below 100. */
 #define LSM_VERSION_MAJOR 0
 #define LSM_VERSION_MINOR 1
 #define LSM_VERSION_PATCH 0
