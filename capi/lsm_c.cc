@@ -17,6 +17,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "capi/abi_checks.h"
 #include "core/db/db.h"
 
 struct lsm_options {
@@ -57,6 +58,8 @@ int Fail(int code, const std::string& msg) {
   return code;
 }
 
+// The cast is the mapping: capi/abi_checks.h asserts at compile time that
+// each core code equals its LSM_* code.
 int FromStatus(const lsm::Status& s) {
   if (s.ok()) return LSM_OK;
   t_last_error = s.message().empty() ? s.ToString() : s.message();
