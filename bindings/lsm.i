@@ -7,6 +7,11 @@
  * Layout: the common part (module, header, renames, what is not wrapped),
  * then one section per language holding that language's typemaps. Names
  * lose their "lsm_" prefix (lsm_put -> put); the constants keep theirs.
+ * The C a language needs beyond lsm.h (helpers its typemaps call, calls
+ * that save crossings) is not written here but in that language's glue.c
+ * and glue.h (bindings/java/src/main/c/, bindings/go/internal/capi/),
+ * compiled with the generated wrapper and tested directly by
+ * tests/bindings/.
  *
  * How values cross, for every language:
  *   - handles (lsm_db *, lsm_iter *, ...) are plain integers holding the
@@ -246,7 +251,9 @@ LSM_JAVA_HANDLE(lsm_snapshot)
 
 /* The variants themselves are lsmj_put_direct and lsmj_get_direct in
  * glue.h, wrapped under the names the idiomatic layer calls. Only they are
- * wrapped: the rest of glue.h is the typemaps' helpers. */
+ * wrapped: the rest of glue.h is the typemaps' helpers. The wrapper
+ * includes glue.h, so a declaration here that drifts from it fails to
+ * compile. */
 %rename(put_direct) lsmj_put_direct;
 %rename(get_direct) lsmj_get_direct;
 int lsmj_put_direct(lsm_db *db, const lsm_write_options *wopts, const void *dkey, int koff,

@@ -186,7 +186,7 @@ static void* Swig_malloc(int c) {
 extern "C" {
 #endif
 
-void _wrap_Swig_free_capi_149ac8e6588072a2(void *_swig_go_0) {
+void _wrap_Swig_free_capi_3da70cf1242843ad(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -196,7 +196,7 @@ void _wrap_Swig_free_capi_149ac8e6588072a2(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_capi_149ac8e6588072a2(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_capi_3da70cf1242843ad(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -209,7 +209,7 @@ void *_wrap_Swig_malloc_capi_149ac8e6588072a2(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_go_iter_move_capi_149ac8e6588072a2(lsm_iter *_swig_go_0, intgo _swig_go_1, _gostring_ _swig_go_2, lsmgo_entry *_swig_go_3) {
+intgo _wrap_go_iter_move_capi_3da70cf1242843ad(lsm_iter *_swig_go_0, intgo _swig_go_1, _gostring_ _swig_go_2, lsmgo_entry *_swig_go_3) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int arg2 ;
   void *arg3 = (void *) 0 ;
@@ -229,7 +229,7 @@ intgo _wrap_go_iter_move_capi_149ac8e6588072a2(lsm_iter *_swig_go_0, intgo _swig
 }
 
 
-lsmgo_entry *_wrap_go_entry_new_capi_149ac8e6588072a2() {
+lsmgo_entry *_wrap_go_entry_new_capi_3da70cf1242843ad() {
   lsmgo_entry *result = 0 ;
   lsmgo_entry *_swig_go_result;
   
@@ -240,7 +240,7 @@ lsmgo_entry *_wrap_go_entry_new_capi_149ac8e6588072a2() {
 }
 
 
-void _wrap_go_entry_free_capi_149ac8e6588072a2(lsmgo_entry *_swig_go_0) {
+void _wrap_go_entry_free_capi_3da70cf1242843ad(lsmgo_entry *_swig_go_0) {
   lsmgo_entry *arg1 = (lsmgo_entry *) 0 ;
   
   arg1 = (lsmgo_entry *)_swig_go_0; 
@@ -250,7 +250,7 @@ void _wrap_go_entry_free_capi_149ac8e6588072a2(lsmgo_entry *_swig_go_0) {
 }
 
 
-long long _wrap_go_get_capi_149ac8e6588072a2(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, _gostring_ _swig_go_2, _goslice_ _swig_go_3) {
+long long _wrap_go_get_capi_3da70cf1242843ad(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, _gostring_ _swig_go_2, _goslice_ _swig_go_3) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_read_options *arg2 = (lsm_read_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -271,7 +271,7 @@ long long _wrap_go_get_capi_149ac8e6588072a2(lsm_db *_swig_go_0, lsm_read_option
 }
 
 
-intgo _wrap_go_write_capi_149ac8e6588072a2(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_go_write_capi_3da70cf1242843ad(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -289,7 +289,7 @@ intgo _wrap_go_write_capi_149ac8e6588072a2(lsm_db *_swig_go_0, lsm_write_options
 }
 
 
-long long _wrap_go_copy_last_error_capi_149ac8e6588072a2(_goslice_ _swig_go_0) {
+long long _wrap_go_copy_last_error_capi_3da70cf1242843ad(_goslice_ _swig_go_0) {
   void *arg1 = (void *) 0 ;
   size_t arg2 ;
   size_t result;
@@ -303,7 +303,7 @@ long long _wrap_go_copy_last_error_capi_149ac8e6588072a2(_goslice_ _swig_go_0) {
 }
 
 
-long long _wrap_go_copy_version_capi_149ac8e6588072a2(_goslice_ _swig_go_0) {
+long long _wrap_go_copy_version_capi_3da70cf1242843ad(_goslice_ _swig_go_0) {
   void *arg1 = (void *) 0 ;
   size_t arg2 ;
   size_t result;
@@ -317,7 +317,7 @@ long long _wrap_go_copy_version_capi_149ac8e6588072a2(_goslice_ _swig_go_0) {
 }
 
 
-long long _wrap_go_property_capi_149ac8e6588072a2(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
+long long _wrap_go_property_capi_3da70cf1242843ad(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   char *arg2 = (char *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -340,7 +340,7 @@ long long _wrap_go_property_capi_149ac8e6588072a2(lsm_db *_swig_go_0, _gostring_
 }
 
 
-intgo _wrap_options_create_capi_149ac8e6588072a2(lsm_options **_swig_go_0) {
+intgo _wrap_options_create_capi_3da70cf1242843ad(lsm_options **_swig_go_0) {
   lsm_options **arg1 = (lsm_options **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -353,7 +353,7 @@ intgo _wrap_options_create_capi_149ac8e6588072a2(lsm_options **_swig_go_0) {
 }
 
 
-void _wrap_options_destroy_capi_149ac8e6588072a2(lsm_options *_swig_go_0) {
+void _wrap_options_destroy_capi_3da70cf1242843ad(lsm_options *_swig_go_0) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   
   arg1 = (lsm_options *)_swig_go_0; 
@@ -363,7 +363,7 @@ void _wrap_options_destroy_capi_149ac8e6588072a2(lsm_options *_swig_go_0) {
 }
 
 
-intgo _wrap_options_set_create_if_missing_capi_149ac8e6588072a2(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_create_if_missing_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -378,7 +378,7 @@ intgo _wrap_options_set_create_if_missing_capi_149ac8e6588072a2(lsm_options *_sw
 }
 
 
-intgo _wrap_options_set_error_if_exists_capi_149ac8e6588072a2(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_error_if_exists_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -393,7 +393,7 @@ intgo _wrap_options_set_error_if_exists_capi_149ac8e6588072a2(lsm_options *_swig
 }
 
 
-intgo _wrap_options_set_write_buffer_size_capi_149ac8e6588072a2(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_write_buffer_size_capi_3da70cf1242843ad(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -408,7 +408,7 @@ intgo _wrap_options_set_write_buffer_size_capi_149ac8e6588072a2(lsm_options *_sw
 }
 
 
-intgo _wrap_options_set_block_size_capi_149ac8e6588072a2(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_block_size_capi_3da70cf1242843ad(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -423,7 +423,7 @@ intgo _wrap_options_set_block_size_capi_149ac8e6588072a2(lsm_options *_swig_go_0
 }
 
 
-intgo _wrap_options_set_block_cache_size_capi_149ac8e6588072a2(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_block_cache_size_capi_3da70cf1242843ad(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -438,7 +438,7 @@ intgo _wrap_options_set_block_cache_size_capi_149ac8e6588072a2(lsm_options *_swi
 }
 
 
-intgo _wrap_options_set_bloom_bits_per_key_capi_149ac8e6588072a2(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_bloom_bits_per_key_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -453,7 +453,7 @@ intgo _wrap_options_set_bloom_bits_per_key_capi_149ac8e6588072a2(lsm_options *_s
 }
 
 
-intgo _wrap_options_set_compression_capi_149ac8e6588072a2(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_compression_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -468,7 +468,7 @@ intgo _wrap_options_set_compression_capi_149ac8e6588072a2(lsm_options *_swig_go_
 }
 
 
-intgo _wrap_options_set_max_open_files_capi_149ac8e6588072a2(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_max_open_files_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -483,7 +483,7 @@ intgo _wrap_options_set_max_open_files_capi_149ac8e6588072a2(lsm_options *_swig_
 }
 
 
-intgo _wrap_options_set_background_threads_capi_149ac8e6588072a2(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_background_threads_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -498,7 +498,7 @@ intgo _wrap_options_set_background_threads_capi_149ac8e6588072a2(lsm_options *_s
 }
 
 
-intgo _wrap_options_set_paranoid_checks_capi_149ac8e6588072a2(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_paranoid_checks_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -513,7 +513,7 @@ intgo _wrap_options_set_paranoid_checks_capi_149ac8e6588072a2(lsm_options *_swig
 }
 
 
-intgo _wrap_options_set_target_file_size_capi_149ac8e6588072a2(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_target_file_size_capi_3da70cf1242843ad(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -528,7 +528,7 @@ intgo _wrap_options_set_target_file_size_capi_149ac8e6588072a2(lsm_options *_swi
 }
 
 
-intgo _wrap_options_set_max_bytes_for_level_base_capi_149ac8e6588072a2(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_max_bytes_for_level_base_capi_3da70cf1242843ad(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -543,7 +543,7 @@ intgo _wrap_options_set_max_bytes_for_level_base_capi_149ac8e6588072a2(lsm_optio
 }
 
 
-intgo _wrap_options_set_level_size_multiplier_capi_149ac8e6588072a2(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_level_size_multiplier_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -558,7 +558,7 @@ intgo _wrap_options_set_level_size_multiplier_capi_149ac8e6588072a2(lsm_options 
 }
 
 
-intgo _wrap_options_set_wal_mmap_capi_149ac8e6588072a2(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_wal_mmap_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -573,7 +573,7 @@ intgo _wrap_options_set_wal_mmap_capi_149ac8e6588072a2(lsm_options *_swig_go_0, 
 }
 
 
-intgo _wrap_options_set_capi_149ac8e6588072a2(lsm_options *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_options_set_capi_3da70cf1242843ad(lsm_options *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -600,7 +600,7 @@ intgo _wrap_options_set_capi_149ac8e6588072a2(lsm_options *_swig_go_0, _gostring
 }
 
 
-intgo _wrap_read_options_create_capi_149ac8e6588072a2(lsm_read_options **_swig_go_0) {
+intgo _wrap_read_options_create_capi_3da70cf1242843ad(lsm_read_options **_swig_go_0) {
   lsm_read_options **arg1 = (lsm_read_options **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -613,7 +613,7 @@ intgo _wrap_read_options_create_capi_149ac8e6588072a2(lsm_read_options **_swig_g
 }
 
 
-void _wrap_read_options_destroy_capi_149ac8e6588072a2(lsm_read_options *_swig_go_0) {
+void _wrap_read_options_destroy_capi_3da70cf1242843ad(lsm_read_options *_swig_go_0) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   
   arg1 = (lsm_read_options *)_swig_go_0; 
@@ -623,7 +623,7 @@ void _wrap_read_options_destroy_capi_149ac8e6588072a2(lsm_read_options *_swig_go
 }
 
 
-intgo _wrap_read_options_set_snapshot_capi_149ac8e6588072a2(lsm_read_options *_swig_go_0, lsm_snapshot *_swig_go_1) {
+intgo _wrap_read_options_set_snapshot_capi_3da70cf1242843ad(lsm_read_options *_swig_go_0, lsm_snapshot *_swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   lsm_snapshot *arg2 = (lsm_snapshot *) 0 ;
   int result;
@@ -638,7 +638,7 @@ intgo _wrap_read_options_set_snapshot_capi_149ac8e6588072a2(lsm_read_options *_s
 }
 
 
-intgo _wrap_read_options_set_verify_checksums_capi_149ac8e6588072a2(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_read_options_set_verify_checksums_capi_3da70cf1242843ad(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   int arg2 ;
   int result;
@@ -653,7 +653,7 @@ intgo _wrap_read_options_set_verify_checksums_capi_149ac8e6588072a2(lsm_read_opt
 }
 
 
-intgo _wrap_read_options_set_fill_cache_capi_149ac8e6588072a2(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_read_options_set_fill_cache_capi_3da70cf1242843ad(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   int arg2 ;
   int result;
@@ -668,7 +668,7 @@ intgo _wrap_read_options_set_fill_cache_capi_149ac8e6588072a2(lsm_read_options *
 }
 
 
-intgo _wrap_read_options_set_lower_bound_capi_149ac8e6588072a2(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_read_options_set_lower_bound_capi_3da70cf1242843ad(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -684,7 +684,7 @@ intgo _wrap_read_options_set_lower_bound_capi_149ac8e6588072a2(lsm_read_options 
 }
 
 
-intgo _wrap_read_options_set_upper_bound_capi_149ac8e6588072a2(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_read_options_set_upper_bound_capi_3da70cf1242843ad(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -700,7 +700,7 @@ intgo _wrap_read_options_set_upper_bound_capi_149ac8e6588072a2(lsm_read_options 
 }
 
 
-intgo _wrap_write_options_create_capi_149ac8e6588072a2(lsm_write_options **_swig_go_0) {
+intgo _wrap_write_options_create_capi_3da70cf1242843ad(lsm_write_options **_swig_go_0) {
   lsm_write_options **arg1 = (lsm_write_options **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -713,7 +713,7 @@ intgo _wrap_write_options_create_capi_149ac8e6588072a2(lsm_write_options **_swig
 }
 
 
-void _wrap_write_options_destroy_capi_149ac8e6588072a2(lsm_write_options *_swig_go_0) {
+void _wrap_write_options_destroy_capi_3da70cf1242843ad(lsm_write_options *_swig_go_0) {
   lsm_write_options *arg1 = (lsm_write_options *) 0 ;
   
   arg1 = (lsm_write_options *)_swig_go_0; 
@@ -723,7 +723,7 @@ void _wrap_write_options_destroy_capi_149ac8e6588072a2(lsm_write_options *_swig_
 }
 
 
-intgo _wrap_write_options_set_sync_capi_149ac8e6588072a2(lsm_write_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_write_options_set_sync_capi_3da70cf1242843ad(lsm_write_options *_swig_go_0, intgo _swig_go_1) {
   lsm_write_options *arg1 = (lsm_write_options *) 0 ;
   int arg2 ;
   int result;
@@ -738,7 +738,7 @@ intgo _wrap_write_options_set_sync_capi_149ac8e6588072a2(lsm_write_options *_swi
 }
 
 
-intgo _wrap_open_capi_149ac8e6588072a2(_gostring_ _swig_go_0, lsm_options *_swig_go_1, lsm_db **_swig_go_2) {
+intgo _wrap_open_capi_3da70cf1242843ad(_gostring_ _swig_go_0, lsm_options *_swig_go_1, lsm_db **_swig_go_2) {
   char *arg1 = (char *) 0 ;
   lsm_options *arg2 = (lsm_options *) 0 ;
   lsm_db **arg3 = (lsm_db **) 0 ;
@@ -760,7 +760,7 @@ intgo _wrap_open_capi_149ac8e6588072a2(_gostring_ _swig_go_0, lsm_options *_swig
 }
 
 
-intgo _wrap_close_capi_149ac8e6588072a2(lsm_db *_swig_go_0) {
+intgo _wrap_close_capi_3da70cf1242843ad(lsm_db *_swig_go_0) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -773,7 +773,7 @@ intgo _wrap_close_capi_149ac8e6588072a2(lsm_db *_swig_go_0) {
 }
 
 
-intgo _wrap_put_capi_149ac8e6588072a2(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
+intgo _wrap_put_capi_3da70cf1242843ad(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -794,7 +794,7 @@ intgo _wrap_put_capi_149ac8e6588072a2(lsm_db *_swig_go_0, lsm_write_options *_sw
 }
 
 
-intgo _wrap_delete_capi_149ac8e6588072a2(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_delete_capi_3da70cf1242843ad(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -812,7 +812,7 @@ intgo _wrap_delete_capi_149ac8e6588072a2(lsm_db *_swig_go_0, lsm_write_options *
 }
 
 
-intgo _wrap_write_capi_149ac8e6588072a2(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, lsm_batch *_swig_go_2) {
+intgo _wrap_write_capi_3da70cf1242843ad(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, lsm_batch *_swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   lsm_batch *arg3 = (lsm_batch *) 0 ;
@@ -829,7 +829,7 @@ intgo _wrap_write_capi_149ac8e6588072a2(lsm_db *_swig_go_0, lsm_write_options *_
 }
 
 
-intgo _wrap_flush_capi_149ac8e6588072a2(lsm_db *_swig_go_0) {
+intgo _wrap_flush_capi_3da70cf1242843ad(lsm_db *_swig_go_0) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -842,7 +842,7 @@ intgo _wrap_flush_capi_149ac8e6588072a2(lsm_db *_swig_go_0) {
 }
 
 
-intgo _wrap_compact_range_capi_149ac8e6588072a2(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_compact_range_capi_3da70cf1242843ad(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -861,7 +861,7 @@ intgo _wrap_compact_range_capi_149ac8e6588072a2(lsm_db *_swig_go_0, _gostring_ _
 }
 
 
-intgo _wrap_wait_for_compactions_capi_149ac8e6588072a2(lsm_db *_swig_go_0) {
+intgo _wrap_wait_for_compactions_capi_3da70cf1242843ad(lsm_db *_swig_go_0) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -874,7 +874,7 @@ intgo _wrap_wait_for_compactions_capi_149ac8e6588072a2(lsm_db *_swig_go_0) {
 }
 
 
-intgo _wrap_approximate_size_capi_149ac8e6588072a2(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, long long *_swig_go_3) {
+intgo _wrap_approximate_size_capi_3da70cf1242843ad(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, long long *_swig_go_3) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -895,7 +895,7 @@ intgo _wrap_approximate_size_capi_149ac8e6588072a2(lsm_db *_swig_go_0, _gostring
 }
 
 
-intgo _wrap_destroy_capi_149ac8e6588072a2(_gostring_ _swig_go_0) {
+intgo _wrap_destroy_capi_3da70cf1242843ad(_gostring_ _swig_go_0) {
   char *arg1 = (char *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -913,7 +913,7 @@ intgo _wrap_destroy_capi_149ac8e6588072a2(_gostring_ _swig_go_0) {
 }
 
 
-intgo _wrap_batch_create_capi_149ac8e6588072a2(lsm_batch **_swig_go_0) {
+intgo _wrap_batch_create_capi_3da70cf1242843ad(lsm_batch **_swig_go_0) {
   lsm_batch **arg1 = (lsm_batch **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -926,7 +926,7 @@ intgo _wrap_batch_create_capi_149ac8e6588072a2(lsm_batch **_swig_go_0) {
 }
 
 
-void _wrap_batch_destroy_capi_149ac8e6588072a2(lsm_batch *_swig_go_0) {
+void _wrap_batch_destroy_capi_3da70cf1242843ad(lsm_batch *_swig_go_0) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   
   arg1 = (lsm_batch *)_swig_go_0; 
@@ -936,7 +936,7 @@ void _wrap_batch_destroy_capi_149ac8e6588072a2(lsm_batch *_swig_go_0) {
 }
 
 
-intgo _wrap_batch_put_capi_149ac8e6588072a2(lsm_batch *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_batch_put_capi_3da70cf1242843ad(lsm_batch *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -955,7 +955,7 @@ intgo _wrap_batch_put_capi_149ac8e6588072a2(lsm_batch *_swig_go_0, _gostring_ _s
 }
 
 
-intgo _wrap_batch_delete_capi_149ac8e6588072a2(lsm_batch *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_batch_delete_capi_3da70cf1242843ad(lsm_batch *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -971,7 +971,7 @@ intgo _wrap_batch_delete_capi_149ac8e6588072a2(lsm_batch *_swig_go_0, _gostring_
 }
 
 
-intgo _wrap_batch_clear_capi_149ac8e6588072a2(lsm_batch *_swig_go_0) {
+intgo _wrap_batch_clear_capi_3da70cf1242843ad(lsm_batch *_swig_go_0) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -984,7 +984,7 @@ intgo _wrap_batch_clear_capi_149ac8e6588072a2(lsm_batch *_swig_go_0) {
 }
 
 
-long long _wrap_batch_count_capi_149ac8e6588072a2(lsm_batch *_swig_go_0) {
+long long _wrap_batch_count_capi_3da70cf1242843ad(lsm_batch *_swig_go_0) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -997,7 +997,7 @@ long long _wrap_batch_count_capi_149ac8e6588072a2(lsm_batch *_swig_go_0) {
 }
 
 
-intgo _wrap_snapshot_create_capi_149ac8e6588072a2(lsm_db *_swig_go_0, lsm_snapshot **_swig_go_1) {
+intgo _wrap_snapshot_create_capi_3da70cf1242843ad(lsm_db *_swig_go_0, lsm_snapshot **_swig_go_1) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_snapshot **arg2 = (lsm_snapshot **) 0 ;
   int result;
@@ -1012,7 +1012,7 @@ intgo _wrap_snapshot_create_capi_149ac8e6588072a2(lsm_db *_swig_go_0, lsm_snapsh
 }
 
 
-intgo _wrap_snapshot_release_capi_149ac8e6588072a2(lsm_snapshot *_swig_go_0) {
+intgo _wrap_snapshot_release_capi_3da70cf1242843ad(lsm_snapshot *_swig_go_0) {
   lsm_snapshot *arg1 = (lsm_snapshot *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1025,7 +1025,7 @@ intgo _wrap_snapshot_release_capi_149ac8e6588072a2(lsm_snapshot *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_open_capi_149ac8e6588072a2(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, lsm_iter **_swig_go_2) {
+intgo _wrap_iter_open_capi_3da70cf1242843ad(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, lsm_iter **_swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_read_options *arg2 = (lsm_read_options *) 0 ;
   lsm_iter **arg3 = (lsm_iter **) 0 ;
@@ -1042,7 +1042,7 @@ intgo _wrap_iter_open_capi_149ac8e6588072a2(lsm_db *_swig_go_0, lsm_read_options
 }
 
 
-void _wrap_iter_close_capi_149ac8e6588072a2(lsm_iter *_swig_go_0) {
+void _wrap_iter_close_capi_3da70cf1242843ad(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   
   arg1 = (lsm_iter *)_swig_go_0; 
@@ -1052,7 +1052,7 @@ void _wrap_iter_close_capi_149ac8e6588072a2(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_seek_first_capi_149ac8e6588072a2(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_seek_first_capi_3da70cf1242843ad(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1065,7 +1065,7 @@ intgo _wrap_iter_seek_first_capi_149ac8e6588072a2(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_seek_last_capi_149ac8e6588072a2(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_seek_last_capi_3da70cf1242843ad(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1078,7 +1078,7 @@ intgo _wrap_iter_seek_last_capi_149ac8e6588072a2(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_seek_capi_149ac8e6588072a2(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_iter_seek_capi_3da70cf1242843ad(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1094,7 +1094,7 @@ intgo _wrap_iter_seek_capi_149ac8e6588072a2(lsm_iter *_swig_go_0, _gostring_ _sw
 }
 
 
-intgo _wrap_iter_seek_for_prev_capi_149ac8e6588072a2(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_iter_seek_for_prev_capi_3da70cf1242843ad(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1110,7 +1110,7 @@ intgo _wrap_iter_seek_for_prev_capi_149ac8e6588072a2(lsm_iter *_swig_go_0, _gost
 }
 
 
-intgo _wrap_iter_next_capi_149ac8e6588072a2(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_next_capi_3da70cf1242843ad(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1123,7 +1123,7 @@ intgo _wrap_iter_next_capi_149ac8e6588072a2(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_prev_capi_149ac8e6588072a2(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_prev_capi_3da70cf1242843ad(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1136,7 +1136,7 @@ intgo _wrap_iter_prev_capi_149ac8e6588072a2(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_valid_capi_149ac8e6588072a2(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_valid_capi_3da70cf1242843ad(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1149,7 +1149,7 @@ intgo _wrap_iter_valid_capi_149ac8e6588072a2(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_status_capi_149ac8e6588072a2(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_status_capi_3da70cf1242843ad(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
