@@ -13,44 +13,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "glue.h"
+#include "glue_test_db.h"
 
 #define OK(call) assert_int_equal((call), LSM_OK)
 
-typedef struct {
-  char root[PATH_MAX];
-  char path[PATH_MAX + 8]; /* root + "/db" */
-  lsm_db *db;
-} ctx;
-
-static int setup(void **state) {
-  ctx *c = calloc(1, sizeof(*c));
-  assert_non_null(c);
-  const char *base = getenv("LSM_TEST_TMPDIR");
-  if (base == NULL || base[0] == '\0') base = "/tmp";
-  snprintf(c->root, sizeof(c->root), "%s/go_glue_XXXXXX", base);
-  if (mkdtemp(c->root) == NULL) fail_msg("mkdtemp: %s", strerror(errno));
-  snprintf(c->path, sizeof(c->path), "%s/db", c->root);
-  OK(lsm_open(c->path, NULL, &c->db));
-  *state = c;
-  return 0;
-}
-
-static int teardown(void **state) {
-  ctx *c = *state;
-  if (c->db != NULL) OK(lsm_close(c->db));
-  OK(lsm_destroy(c->path));
-  assert_int_equal(rmdir(c->root), 0);
-  free(c);
-  return 0;
-}
+typedef glue_test_db ctx;
 
 /* The value stored under key, as a NUL-terminated string in buf, or NULL
  * if absent. */
@@ -428,7 +400,7 @@ static void test_property_bad_input(void **state) {
 }
 
 int main(void) {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, glue_test_db_setup, glue_test_db_teardown)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_entry_new_is_zeroed),
       T(test_iter_move_every_op),

@@ -14,14 +14,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "glue.h"
+#include "glue_test_db.h"
 
 #define OK(call) assert_int_equal((call), LSM_OK)
 
@@ -307,33 +305,7 @@ static void test_new_bytes_allocation_fails(void **state) {
 
 /* -------------------------------------------------- direct ByteBuffers */
 
-typedef struct {
-  char root[PATH_MAX];
-  char path[PATH_MAX + 8]; /* root + "/db" */
-  lsm_db *db;
-} ctx;
-
-static int db_setup(void **state) {
-  ctx *c = calloc(1, sizeof(*c));
-  assert_non_null(c);
-  const char *base = getenv("LSM_TEST_TMPDIR");
-  if (base == NULL || base[0] == '\0') base = "/tmp";
-  snprintf(c->root, sizeof(c->root), "%s/java_glue_XXXXXX", base);
-  if (mkdtemp(c->root) == NULL) fail_msg("mkdtemp: %s", strerror(errno));
-  snprintf(c->path, sizeof(c->path), "%s/db", c->root);
-  OK(lsm_open(c->path, NULL, &c->db));
-  *state = c;
-  return 0;
-}
-
-static int db_teardown(void **state) {
-  ctx *c = *state;
-  OK(lsm_close(c->db));
-  OK(lsm_destroy(c->path));
-  assert_int_equal(rmdir(c->root), 0);
-  free(c);
-  return 0;
-}
+typedef glue_test_db ctx;
 
 static void test_put_direct_offsets(void **state) {
   ctx *c = *state;
@@ -409,7 +381,7 @@ static void test_get_direct_bad_input(void **state) {
 
 int main(void) {
 #define J(fn) cmocka_unit_test_setup(fn, reset_jni)
-#define D(fn) cmocka_unit_test_setup_teardown(fn, db_setup, db_teardown)
+#define D(fn) cmocka_unit_test_setup_teardown(fn, glue_test_db_setup, glue_test_db_teardown)
   const struct CMUnitTest tests[] = {
       J(test_throw_clears_then_throws),
       J(test_throw_unknown_class),
