@@ -23,6 +23,14 @@
 
 #define OK(call) assert_int_equal((call), LSM_OK)
 
+/* The test links with -Wl,--wrap=malloc (tests/bindings/CMakeLists.txt),
+ * so glue.c's malloc calls come here and can be made to fail. */
+void *__real_malloc(size_t n);
+void *__wrap_malloc(size_t n);
+static int malloc_fails;
+
+void *__wrap_malloc(size_t n) { return malloc_fails ? NULL : __real_malloc(n); }
+
 /* ------------------------------------------------------------ fake JNI
  * Every jobject the helpers see points to a fake_obj: a byte[] (bytes),
  * an Object[] (elems) or a class (class_name). */
@@ -132,6 +140,7 @@ static int reset_jni(void **state) {
   (void)state;
   for (int i = 0; i < jni.nmade; i++) free(jni.made[i].bytes);
   memset(&jni, 0, sizeof(jni));
+  malloc_fails = 0;
   memset(&fake_table, 0, sizeof(fake_table));
   fake_table.ExceptionClear = fake_exception_clear;
   fake_table.FindClass = fake_find_class;
@@ -268,6 +277,28 @@ static void test_bytes_get_sizes(void **state) {
   assert_nothing_thrown();
 }
 
+static void test_bytes_get_no_memory(void **state) {
+  (void)state;
+  fake_obj a = byte_array(LSMJ_STACK_BYTES + 1); /* needs the heap */
+  lsmj_bytes b;
+  malloc_fails = 1;
+  assert_int_equal(lsmj_bytes_get(env, (jbyteArray)ref(&a), &b), 0);
+  malloc_fails = 0;
+  assert_thrown("java/lang/OutOfMemoryError", "liblsm: no memory to copy a byte[]");
+  assert_null(b.heap);
+  assert_int_equal(jni.region_reads, 0);
+  lsmj_bytes_release(&b); /* what the typemap's freearg does either way */
+  /* The stack needs no allocation: a short array copies regardless. */
+  fake_obj s = byte_array(LSMJ_STACK_BYTES);
+  malloc_fails = 1;
+  assert_int_equal(lsmj_bytes_get(env, (jbyteArray)ref(&s), &b), 1);
+  malloc_fails = 0;
+  assert_memory_equal(b.data, s.bytes, LSMJ_STACK_BYTES);
+  lsmj_bytes_release(&b);
+  free(a.bytes);
+  free(s.bytes);
+}
+
 /* ---------------------------------------------------- C bytes to byte[] */
 
 static void test_new_bytes(void **state) {
@@ -390,6 +421,7 @@ int main(void) {
       J(test_store_drops_the_local_ref),
       J(test_bytes_get_null_array),
       J(test_bytes_get_sizes),
+      J(test_bytes_get_no_memory),
       J(test_new_bytes),
       J(test_new_bytes_too_long),
       J(test_new_bytes_allocation_fails),
