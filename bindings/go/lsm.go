@@ -469,6 +469,21 @@ func (db *DB) CompactRange(begin, end []byte) error {
 	return call(func() int { return capi.Compact_range(p, begin, end) })
 }
 
+// WaitForCompactions waits until no flush or compaction is running, queued
+// or due, and the files they made obsolete are deleted: the database's
+// files then stay as they are until the next write. It returns the error
+// that stopped background work, if one did (the database then refuses
+// writes until reopened). Writes made meanwhile by other goroutines may
+// make it wait longer.
+func (db *DB) WaitForCompactions() error {
+	p, ok := db.h.acquire()
+	if !ok {
+		return ErrClosed
+	}
+	defer db.h.release()
+	return call(func() int { return capi.Wait_for_compactions(p) })
+}
+
 // ApproximateSize returns about how many bytes table files use for keys in
 // [begin, end) (nil: an open end). Data still in the write buffer is not
 // counted; Flush first to include it.
