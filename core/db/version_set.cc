@@ -6,6 +6,8 @@
 
 #include "core/db/filename.h"
 #include "core/log/log_reader.h"
+#include "core/table/two_level_iterator.h"
+#include "core/util/coding.h"
 
 namespace lsm {
 namespace {
@@ -17,91 +19,54 @@ bool AfterFile(std::string_view user_key, const FileMetaData& f) {
   return user_key.compare(ExtractUserKey(f.largest)) > 0;
 }
 
-// Iterates the files of one sorted, non-overlapping level as one sequence,
-// opening each table only when the cursor reaches it.
-class LevelIterator final : public Iterator {
+// The index of a sorted, non-overlapping level: one entry per file, keyed
+// by the file's largest key, its value the file's number and size
+// (fixed64 each). A level's iterator is a TwoLevelIterator over this and
+// the files' tables, each opened only when the cursor reaches it.
+class LevelFileIterator final : public Iterator {
  public:
-  LevelIterator(Version::FileList files, TableCache* tc, const TableReadOptions& ro)
-      : files_(std::move(files)), tc_(tc), ro_(ro) {}
+  explicit LevelFileIterator(Version::FileList files) : files_(std::move(files)) {}
 
-  bool Valid() const override { return table_ != nullptr && table_->Valid(); }
-  std::string_view key() const override { return table_->key(); }
-  std::string_view value() const override { return table_->value(); }
-  Status status() const override {
-    if (table_ != nullptr && !table_->status().ok()) return table_->status();
-    return status_;
-  }
-  bool ok() const override { return status_.ok() && (table_ == nullptr || table_->ok()); }
-
-  void SeekToFirst() override {
-    Open(0);
-    if (table_) table_->SeekToFirst();
-    SkipForward();
-  }
-  void SeekToLast() override {
-    Open(files_.size() - 1);
-    if (table_) table_->SeekToLast();
-    SkipBackward();
-  }
+  bool Valid() const override { return index_ < files_.size(); }
+  void SeekToFirst() override { index_ = 0; }
+  void SeekToLast() override { index_ = files_.empty() ? 0 : files_.size() - 1; }
   void Seek(std::string_view target) override {
     // First file whose largest key is >= target.
     auto it = std::lower_bound(files_.begin(), files_.end(), target,
                                [](const std::shared_ptr<const FileMetaData>& f, std::string_view t) {
                                  return CompareInternalKeys(f->largest, t) < 0;
                                });
-    Open(static_cast<size_t>(it - files_.begin()));
-    if (table_) table_->Seek(target);
-    SkipForward();
+    index_ = static_cast<size_t>(it - files_.begin());
   }
-  void Next() override {
-    table_->Next();
-    SkipForward();
+  void Next() override { index_++; }
+  void Prev() override { index_ = index_ == 0 ? files_.size() : index_ - 1; }
+  std::string_view key() const override { return files_[index_]->largest; }
+  std::string_view value() const override {
+    EncodeFixed64(value_, files_[index_]->number);
+    EncodeFixed64(value_ + 8, files_[index_]->file_size);
+    return std::string_view(value_, sizeof(value_));
   }
-  void Prev() override {
-    table_->Prev();
-    SkipBackward();
+  Status status() const override { return Status::OK(); }
+  bool ok() const override { return true; }
+
+ private:
+  const Version::FileList files_;
+  size_t index_ = 0;  // files_.size(): not positioned
+  mutable char value_[16];
+};
+
+// A level's second level: the table a LevelFileIterator entry names.
+class LevelTables final : public SecondLevel {
+ public:
+  LevelTables(TableCache* tc, const TableReadOptions& ro) : tc_(tc), ro_(ro) {}
+  std::unique_ptr<Iterator> Open(std::string_view index_value, int, Status*) override {
+    return tc_->NewIterator(ro_, DecodeFixed64(index_value.data()),
+                            DecodeFixed64(index_value.data() + 8));
   }
 
  private:
-  // Opens file i (i out of range: none).
-  void Open(size_t i) {
-    table_.reset();
-    index_ = i;
-    if (i >= files_.size()) return;
-    const FileMetaData& f = *files_[i];
-    table_ = tc_->NewIterator(ro_, f.number, f.file_size);
-  }
-  bool Stopped() const { return !ok(); }
-  void SkipForward() {
-    while (table_ != nullptr && !table_->Valid() && !Stopped()) {
-      Open(index_ + 1);
-      if (table_) table_->SeekToFirst();
-    }
-    if (Stopped()) Fail();
-  }
-  void SkipBackward() {
-    while (table_ != nullptr && !table_->Valid() && !Stopped()) {
-      if (index_ == 0) {
-        table_.reset();
-        return;
-      }
-      Open(index_ - 1);
-      if (table_) table_->SeekToLast();
-    }
-    if (Stopped()) Fail();
-  }
-  // Keeps the error, drops the position.
-  void Fail() {
-    if (table_ != nullptr && status_.ok() && !table_->ok()) status_ = table_->status();
-    table_.reset();
-  }
-
-  Version::FileList files_;
-  TableCache* tc_;
-  TableReadOptions ro_;
-  size_t index_ = 0;
-  std::unique_ptr<Iterator> table_;
-  Status status_;
+  TableCache* const tc_;
+  const TableReadOptions ro_;
 };
 
 }  // namespace
@@ -165,7 +130,8 @@ void Version::AddIterators(const TableReadOptions& ro, TableCache* tc,
   for (const auto& f : files_[0]) out->push_back(tc->NewIterator(ro, f->number, f->file_size));
   for (int level = 1; level < kNumLevels; level++) {
     if (!files_[level].empty()) {
-      out->push_back(std::make_unique<LevelIterator>(files_[level], tc, ro));
+      out->push_back(NewTwoLevelIterator(std::make_unique<LevelFileIterator>(files_[level]),
+                                         std::make_unique<LevelTables>(tc, ro)));
     }
   }
 }
