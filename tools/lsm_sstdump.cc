@@ -74,7 +74,11 @@ int Dump(const std::string& path, bool entries) {
 
   // Walk the index and inspect each data block's trailer directly.
   std::unique_ptr<lsm::RandomAccessFile> raw;
-  fs->NewRandomAccessFile(path, &raw);
+  s = fs->NewRandomAccessFile(path, &raw);
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s: %s\n", path.c_str(), s.ToString().c_str());
+    return 1;
+  }
   std::string index_contents;
   s = lsm::ReadBlock(raw.get(), size, footer.index, true, &index_contents);
   if (!s.ok()) {

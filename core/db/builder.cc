@@ -38,7 +38,9 @@ Status BuildTable(FileSystem* fs, const std::string& dir, const Options& options
   if (s.ok() && builder.num_entries() > 0) {
     meta->file_size = builder.file_size();
   } else {
-    fs->RemoveFile(path);  // failed, or nothing to keep (file_size stays 0)
+    // Failed, or nothing to keep (file_size stays 0). If the removal fails
+    // too, the next open removes the file (no MANIFEST names it).
+    fs->RemoveFile(path).Ignore();
   }
   return s;
 }

@@ -132,7 +132,8 @@ Status CompactionJob::Run(std::vector<FileMetaData>* outputs) {
   input.reset();
   if (!s.ok()) {
     // Nothing names these files: remove them now.
-    for (uint64_t n : written) ctx_.fs->RemoveFile(TableFileName(ctx_.dir, n));
+    // What is left (the removal failed as well) goes at the next open.
+    for (uint64_t n : written) ctx_.fs->RemoveFile(TableFileName(ctx_.dir, n)).Ignore();
     outputs->clear();
   }
   return s;

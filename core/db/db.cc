@@ -69,7 +69,7 @@ Status DB::Close() {
   return s;
 }
 
-DB::~DB() { Close(); }
+DB::~DB() { Close().Ignore(); }  // a caller who wants the result calls Close()
 
 // ------------------------------------------------------------------ writes
 
@@ -235,7 +235,7 @@ Status DB::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock) {
     }
     if (!s.ok()) {
       file.reset();
-      fs_->RemoveFile(LogFileName(dir_, number));
+      fs_->RemoveFile(LogFileName(dir_, number)).Ignore();  // unused; else gone at the next open
       return s;
     }
     s = log_->Close();

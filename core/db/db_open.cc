@@ -128,7 +128,9 @@ Status DB::Recover() {
       // Replay may have flushed earlier logs to tables that no MANIFEST
       // names: remove them, so that a refused open leaves the directory
       // as it found it.
-      for (const auto& [level, f] : edit.new_files) fs_->RemoveFile(TableFileName(dir_, f.number));
+      for (const auto& [level, f] : edit.new_files) {
+        fs_->RemoveFile(TableFileName(dir_, f.number)).Ignore();  // else swept at the next open
+      }
       return s;
     }
   }
@@ -245,8 +247,10 @@ Status DB::Destroy(const std::string& path, FileSystem* fs) {
     if (result.ok() && !r.ok()) result = r;
   }
   lock.reset();
-  fs->RemoveFile(LockFileName(path));
-  fs->RemoveDir(path);  // fails harmlessly if the user keeps other files there
+  // The database's files are gone (result says if not); the LOCK file and
+  // the directory are left if they cannot go (a user's own files in it).
+  fs->RemoveFile(LockFileName(path)).Ignore();
+  fs->RemoveDir(path).Ignore();
   return result;
 }
 

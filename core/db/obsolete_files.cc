@@ -30,9 +30,11 @@ void ObsoleteFiles::Purge() {
   }
   for (uint64_t number : tables) {
     table_cache_->Evict(number);
-    fs_->RemoveFile(TableFileName(dir_, number));
+    // A file that cannot be removed now is removed by the sweep at the
+    // next open: nothing names it.
+    fs_->RemoveFile(TableFileName(dir_, number)).Ignore();
   }
-  for (const std::string& path : paths) fs_->RemoveFile(path);
+  for (const std::string& path : paths) fs_->RemoveFile(path).Ignore();
 }
 
 void ObsoleteFiles::Stop() { stopped_.store(true, std::memory_order_release); }
@@ -69,7 +71,7 @@ void ObsoleteFiles::SweepDirectory(const VersionSet& versions, uint64_t keep_log
       case FileType::kLock:
         break;
     }
-    if (!keep) fs_->RemoveFile(dir_ + "/" + name);
+    if (!keep) fs_->RemoveFile(dir_ + "/" + name).Ignore();  // or at the next open
   }
 }
 

@@ -233,7 +233,7 @@ Status VersionSet::SetCurrentFile(uint64_t manifest_number) {
   Status s = WriteStringToFileSync(fs_, contents, tmp);
   if (s.ok()) s = fs_->RenameFile(tmp, CurrentFileName(dir_));
   if (s.ok()) s = fs_->SyncDir(dir_);
-  if (!s.ok()) fs_->RemoveFile(tmp);
+  if (!s.ok()) fs_->RemoveFile(tmp).Ignore();  // a leftover temp file is swept at open
   return s;
 }
 
@@ -298,8 +298,10 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* 
     Install(std::move(v));
   } else {
     if (new_manifest) {
-      new_manifest->Close();
-      fs_->RemoveFile(ManifestFileName(dir_, new_manifest_number));
+      // The new MANIFEST is abandoned (CURRENT never named it): its own
+      // errors change nothing, and the sweep at open removes what is left.
+      new_manifest->Close().Ignore();
+      fs_->RemoveFile(ManifestFileName(dir_, new_manifest_number)).Ignore();
     } else {
       // The MANIFEST may now end in a partial record: start a new one next
       // time rather than append after it.

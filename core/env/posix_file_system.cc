@@ -103,7 +103,9 @@ class PosixWritableFile final : public WritableFile {
                                  : "a store into a mapping there could raise SIGBUS";
   }
   ~PosixWritableFile() override {
-    if (fd_ >= 0) Close();
+    // Closed without Close(): the owner gave up on the file (an error
+    // path); whatever Close() would report changes nothing then.
+    if (fd_ >= 0) Close().Ignore();
   }
 
   Status Append(std::string_view data) override {
@@ -578,7 +580,7 @@ Status WriteStringToFileSync(FileSystem* fs, std::string_view data, const std::s
   if (s.ok()) s = f->Sync();
   Status c = f->Close();
   if (s.ok()) s = c;
-  if (!s.ok()) fs->RemoveFile(path);
+  if (!s.ok()) fs->RemoveFile(path).Ignore();  // s is the error that matters
   return s;
 }
 

@@ -48,6 +48,10 @@ class Status {
   // "Corruption: <message>", for logs and test failure output.
   std::string ToString() const;
 
+  // Status is [[nodiscard]]: a result dropped on purpose says so with this
+  // (and a comment saying why nothing is lost).
+  void Ignore() const {}
+
  private:
   Status(Code code, std::string_view msg) : code_(code), msg_(msg) {}
 
