@@ -4,9 +4,10 @@
 // files with disjoint key ranges; level L's target size is
 // max_bytes_for_level_base * level_size_multiplier^(L-1). A level's score is
 // its file count over the level-0 trigger (level 0) or its bytes over its
-// target (others); the highest score >= 1 is compacted next: one file of
-// that level (round-robin through the key space; every level-0 file that
-// overlaps it, for level 0) merged with the files it overlaps one level down.
+// target (others); the highest score >= 1 is compacted next: for level 0,
+// all of its files (few, and overlapping each other); for a deeper level,
+// one file (round-robin through the key space); merged with the files they
+// overlap one level down.
 //
 // Several compactions may run at once when their key ranges are disjoint:
 // a file is an input of at most one compaction, and no new compaction may

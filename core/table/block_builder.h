@@ -1,6 +1,6 @@
 // BlockBuilder: builds one block of sorted key/value entries.
 //
-// Format (docs/format.md, "Blocks"):
+// Format (docs/format.md, "Block contents"):
 //   entry*  where entry = varint32 shared | varint32 unshared |
 //                          varint32 value_len | key[shared..] | value
 //   fixed32 restart_offset * num_restarts

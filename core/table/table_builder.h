@@ -21,7 +21,6 @@ struct TableOptions {
   int restart_interval = 16;
   bool lz4 = true;
   int bloom_bits_per_key = 10;  // 0: no filter
-  bool verify_checksums = true;  // when reading
 };
 
 // Names and meaning of the properties block's entries (values varint64).

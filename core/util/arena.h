@@ -35,7 +35,8 @@ class Arena {
   // Returns n bytes (n > 0) aligned for any pointer-sized field.
   char* Allocate(size_t n);
 
-  // Bytes obtained from the heap, including unused tails of blocks.
+  // Bytes obtained for blocks (from malloc, or mapped for huge blocks),
+  // including their unused tails.
   size_t MemoryUsage() const { return usage_.load(std::memory_order_relaxed); }
 
  private:
