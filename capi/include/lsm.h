@@ -323,7 +323,14 @@ LSM_EXPORT int lsm_approximate_size(lsm_db *db, const void *begin, size_t blen, 
  *                               amplification; write stalls (microseconds,
  *                               slowdowns, stops); block cache hits and
  *                               misses; bloom filter checked / useful
- *                               probes; WAL recovery counters
+ *                               probes; WAL recovery counters; for people
+ *   "lsm.stats.json"            the same numbers as one JSON object, for
+ *                               programs: "levels" (an array of objects with
+ *                               level, files, bytes, target_bytes, score,
+ *                               read_bytes, written_bytes, moved_bytes,
+ *                               compactions) and one member per counter
+ *                               (e.g. "flushes", "stall_micros",
+ *                               "block_cache_hits", "write_amplification")
  *   "lsm.num-files-at-level<N>" table files at level N (0 <= N < 7)
  *   "lsm.sequence"              the last sequence number written
  *   "lsm.memtable-bytes"        memory held by write buffers

@@ -1132,6 +1132,13 @@ static void test_flush_compact_property(void **state) {
   assert_true(strlen(out) > 0);
   assert_non_null(strchr(out, '\n'));
   lsm_free(out);
+  out = NULL;
+  OK(lsm_property(db, "lsm.stats.json", &out));
+  assert_non_null(out);
+  assert_true(strncmp(out, "{\"levels\":[{\"level\":0,", 21) == 0);
+  assert_non_null(strstr(out, "\"flushes\":"));
+  assert_int_equal(out[strlen(out) - 1], '}');
+  lsm_free(out);
   long seq = property_long(db, "lsm.sequence");
   assert_true(seq > 0);
   put_s(db, "one-more", "x");
