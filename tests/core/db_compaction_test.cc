@@ -16,6 +16,7 @@
 //                     10000 under ThreadSanitizer)
 //   LSM_SPACE_ROUNDS  times each key is written (default 10)
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -40,12 +41,18 @@
 #include "core/db/filename.h"
 #include "core/db/version_set.h"
 #include "core/table/table.h"
+#include "tests/core/gated_fs.h"
 #include "tests/core/test_util.h"
 
 namespace lsm {
 namespace {
 
 namespace fs = std::filesystem;
+using test::FlagScope;
+using test::Gate;
+using test::GatedFS;
+using test::t_gated_thread;
+using test::t_test_thread;
 
 long long EnvInt(const char* name, long long def) {
   const char* v = std::getenv(name);
@@ -158,26 +165,25 @@ std::string FilesPerLevel(DB* db) {
   return out;
 }
 
-// Waits until no compaction runs and none is needed, seen three times in a
-// row: level 0 below its trigger, levels 1..5 below their targets (the
-// printed scores are rounded, so bytes and targets are compared). On failure
-// (after 60 s) the stats go to the test log.
+// Waits for background work (DB::WaitForCompactions), then checks from the
+// outside that nothing runs and nothing is due: level 0 below its trigger,
+// levels 1..5 below their targets (the printed scores are rounded, so bytes
+// and targets are compared). A WaitForCompactions that returned early, or a
+// compaction that left a level over its target, fails here; the stats go to
+// the test log.
 ::testing::AssertionResult WaitForIdle(DB* db, int level0_trigger) {
-  int quiet = 0;
-  const auto start = std::chrono::steady_clock::now();
-  while (Seconds(start) < 60) {
-    std::string s = Stats(db);
-    bool idle = StatNumber(s, "running-compactions: ") == 0;
-    const auto rows = Levels(db);
-    idle = idle && rows[0].files < level0_trigger;
-    for (int level = 1; level + 1 < kNumLevels; level++)
-      idle = idle && rows[level].bytes < rows[level].target;
-    quiet = idle ? quiet + 1 : 0;
-    if (quiet >= 3) return ::testing::AssertionSuccess();
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return ::testing::AssertionFailure() << "compactions still running or needed after 60 s:\n"
-                                       << Stats(db);
+  Status s = db->WaitForCompactions();
+  if (!s.ok()) return ::testing::AssertionFailure() << "WaitForCompactions: " << s.ToString();
+  const std::string stats = Stats(db);
+  bool idle = StatNumber(stats, "running-compactions: ") == 0;
+  const auto rows = Levels(db);
+  idle = idle && rows[0].files < level0_trigger;
+  for (int level = 1; level + 1 < kNumLevels; level++)
+    idle = idle && rows[level].bytes < rows[level].target;
+  if (idle) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "after WaitForCompactions, compactions still running or needed:\n"
+         << stats;
 }
 
 // ------------------------------------------------------------ table files
@@ -206,20 +212,15 @@ std::vector<SstFile> SstFiles(const std::string& dir) {
 }
 
 // Whether the table files on disk are exactly those the current version
-// lists, waiting up to 60 s for that. Idle by WaitForIdle is not enough: the
-// last compaction may still be deleting its inputs (the listing is taken
-// without the database mutex).
+// lists. Call it after WaitForCompactions (WaitForIdle), which returns only
+// once the files background work made obsolete are deleted, and with no
+// iterator open (an iterator keeps the tables of its version).
 ::testing::AssertionResult TablesOnDiskAreListed(DB* db, const std::string& dir) {
-  const auto start = std::chrono::steady_clock::now();
-  size_t on_disk = 0, listed = 0;
-  do {
-    on_disk = SstFiles(dir).size();
-    listed = static_cast<size_t>(TotalFiles(db));
-    if (on_disk == listed) return ::testing::AssertionSuccess();
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  } while (Seconds(start) < 60);
+  const size_t on_disk = SstFiles(dir).size();
+  const size_t listed = static_cast<size_t>(TotalFiles(db));
+  if (on_disk == listed) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << on_disk << " table files on disk, " << listed
-                                       << " listed, after 60 s; files/level " << FilesPerLevel(db);
+                                       << " listed; files/level " << FilesPerLevel(db);
 }
 
 uint64_t SstBytes(const std::string& dir) {
@@ -313,145 +314,6 @@ ManifestLevels ReadManifest(const std::string& dir) {
   }
   return out;
 }
-
-// ------------------------------------------------- a file system with gates
-
-// Set on threads whose file operations a Gate may hold.
-thread_local bool t_gated_thread = false;
-// Set on the test's own threads (as opposed to the engine's).
-thread_local bool t_test_thread = false;
-
-// Sets a thread-local flag for a scope.
-class FlagScope {
- public:
-  explicit FlagScope(bool* flag) : flag_(flag), old_(*flag) { *flag_ = true; }
-  ~FlagScope() { *flag_ = old_; }
-  FlagScope(const FlagScope&) = delete;
-  FlagScope& operator=(const FlagScope&) = delete;
-
- private:
-  bool* flag_;
-  bool old_;
-};
-
-// Holds the file operations it matches until opened.
-class Gate {
- public:
-  using Match = std::function<bool(const std::string& op, const std::string& path)>;
-
-  void Arm(Match m) {
-    std::lock_guard<std::mutex> l(mu_);
-    match_ = std::move(m);
-    armed_ = true;
-    open_ = false;
-  }
-  void Open() {
-    std::lock_guard<std::mutex> l(mu_);
-    armed_ = false;
-    open_ = true;
-    cv_.notify_all();
-  }
-  // True once some operation is held (false after `seconds`).
-  bool WaitForHeld(double seconds) {
-    std::unique_lock<std::mutex> l(mu_);
-    return cv_.wait_for(l, std::chrono::duration<double>(seconds), [this] { return held_ > 0; });
-  }
-  void Pass(const std::string& op, const std::string& path) {
-    std::unique_lock<std::mutex> l(mu_);
-    if (!armed_ || !match_(op, path)) return;
-    held_++;
-    cv_.notify_all();
-    cv_.wait(l, [this] { return open_; });
-    held_--;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool armed_ = false;
-  bool open_ = false;
-  int held_ = 0;
-  Match match_;
-};
-
-class GatedFS : public FileSystem {
- public:
-  explicit GatedFS(Gate* gate) : gate_(gate) {}
-
-  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
-    gate_->Pass("create", path);
-    std::unique_ptr<WritableFile> f;
-    Status s = base_->NewWritableFile(path, &f);
-    if (s.ok()) *out = std::make_unique<File>(std::move(f), path, gate_);
-    return s;
-  }
-  Status NewSequentialFile(const std::string& path, std::unique_ptr<SequentialFile>* out) override {
-    return base_->NewSequentialFile(path, out);
-  }
-  Status NewRandomAccessFile(const std::string& path,
-                             std::unique_ptr<RandomAccessFile>* out) override {
-    std::unique_ptr<RandomAccessFile> f;
-    Status s = base_->NewRandomAccessFile(path, &f);
-    if (s.ok()) *out = std::make_unique<RFile>(std::move(f), path, gate_);
-    return s;
-  }
-  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
-  Status GetFileSize(const std::string& path, uint64_t* size) override {
-    return base_->GetFileSize(path, size);
-  }
-  Status GetChildren(const std::string& dir, std::vector<std::string>* names) override {
-    return base_->GetChildren(dir, names);
-  }
-  Status RemoveFile(const std::string& path) override { return base_->RemoveFile(path); }
-  Status RenameFile(const std::string& from, const std::string& to) override {
-    return base_->RenameFile(from, to);
-  }
-  Status CreateDir(const std::string& dir) override { return base_->CreateDir(dir); }
-  Status RemoveDir(const std::string& dir) override { return base_->RemoveDir(dir); }
-  Status SyncDir(const std::string& dir) override { return base_->SyncDir(dir); }
-  Status LockFile(const std::string& path, std::unique_ptr<FileLock>* out) override {
-    return base_->LockFile(path, out);
-  }
-
- private:
-  class File : public WritableFile {
-   public:
-    File(std::unique_ptr<WritableFile> f, std::string path, Gate* gate)
-        : f_(std::move(f)), path_(std::move(path)), gate_(gate) {}
-    Status Append(std::string_view data) override {
-      gate_->Pass("append", path_);
-      return f_->Append(data);
-    }
-    Status Flush() override { return f_->Flush(); }
-    Status Sync() override {
-      gate_->Pass("sync", path_);
-      return f_->Sync();
-    }
-    Status Close() override { return f_->Close(); }
-
-   private:
-    std::unique_ptr<WritableFile> f_;
-    std::string path_;
-    Gate* gate_;
-  };
-  class RFile : public RandomAccessFile {
-   public:
-    RFile(std::unique_ptr<RandomAccessFile> f, std::string path, Gate* gate)
-        : f_(std::move(f)), path_(std::move(path)), gate_(gate) {}
-    Status Read(uint64_t offset, size_t n, char* scratch, std::string_view* result) const override {
-      gate_->Pass("read", path_);
-      return f_->Read(offset, n, scratch, result);
-    }
-
-   private:
-    std::unique_ptr<RandomAccessFile> f_;
-    std::string path_;
-    Gate* gate_;
-  };
-
-  FileSystem* base_ = FileSystem::Default();
-  Gate* gate_;
-};
 
 // ------------------------------------------------------------------ fixture
 
@@ -631,20 +493,12 @@ TEST_F(DBCompactionTest, Level0NeverExceedsStopTrigger) {
   options_.target_file_size = 256 << 10;
   Open();
 
-  std::atomic<bool> stop{false};
-  std::atomic<int> max_l0{0};
-  std::atomic<long> samples{0};
-  std::thread sampler([&] {
-    while (!stop.load()) {
-      int l0 = FilesAtLevel(db_.get(), 0);
-      int m = max_l0.load();
-      while (l0 > m && !max_l0.compare_exchange_weak(m, l0)) {
-      }
-      samples++;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-  });
-
+  // Level 0 as seen after every write (on this thread: no sampler thread
+  // paced by the clock). A flush can add a table between two looks; the
+  // engine's own record (level0-max-files, kept at every flush) is exact,
+  // and both are checked.
+  int max_l0 = 0;
+  long samples = 0;
   std::mt19937_64 rng(7);
   const int kKeys = 20000;
   const size_t total = 24 << 20;  // bytes written
@@ -658,21 +512,24 @@ TEST_F(DBCompactionTest, Level0NeverExceedsStopTrigger) {
     if (!s.ok()) failed = s;
     written += v.size() + 16;
     writes++;
+    max_l0 = std::max(max_l0, FilesAtLevel(db_.get(), 0));
+    samples++;
   }
-  stop = true;
-  sampler.join();
   ASSERT_TRUE(failed.ok()) << failed.ToString();
   const std::string stats = Stats(db_.get());
   std::printf(
       "[l0] writes=%ld samples=%ld max-level0-files=%d (stop trigger %d) slowdowns=%.0f "
       "stops=%.0f\n",
-      writes, samples.load(), max_l0.load(), options_.level0_stop_trigger,
+      writes, samples, max_l0, options_.level0_stop_trigger,
       StatNumber(stats, "slowdowns: "), StatNumber(stats, "stops: "));
-  EXPECT_GT(samples.load(), 0);
-  EXPECT_LE(max_l0.load(), options_.level0_stop_trigger) << stats;
+  EXPECT_GT(samples, 0);
+  EXPECT_LE(max_l0, options_.level0_stop_trigger) << stats;
   EXPECT_LE(FilesAtLevel(db_.get(), 0), options_.level0_stop_trigger);
-  // The engine's own record, where it keeps one (-1 if lsm.stats has none).
-  EXPECT_LE(StatNumber(stats, "level0-max-files: "), options_.level0_stop_trigger) << stats;
+  // The engine's own record, kept at every flush: exact, so it must be
+  // there (-1: absent) and within the trigger.
+  const double recorded = StatNumber(stats, "level0-max-files: ");
+  EXPECT_GE(recorded, 1) << "no level0-max-files in lsm.stats\n" << stats;
+  EXPECT_LE(recorded, options_.level0_stop_trigger) << stats;
 }
 
 // Compaction deliberately starved (one background thread, a tiny level-1
@@ -689,15 +546,9 @@ TEST_F(DBCompactionTest, StarvedCompactionSlowsOrStopsWrites) {
   options_.compression = Compression::kNone;
   Open();
 
-  std::atomic<bool> stop{false};
-  std::atomic<int> max_l0{0};
-  std::thread sampler([&] {
-    while (!stop.load()) {
-      int l0 = FilesAtLevel(db_.get(), 0);
-      if (l0 > max_l0.load()) max_l0 = l0;
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-  });
+  // Level 0 as seen after every batch (see Level0NeverExceedsStopTrigger),
+  // and the engine's exact record below.
+  int max_l0 = 0;
   std::mt19937_64 rng(11);
   size_t written = 0;
   const size_t cap = 96 << 20;
@@ -714,23 +565,23 @@ TEST_F(DBCompactionTest, StarvedCompactionSlowsOrStopsWrites) {
     }
     Status s = db_->Write(WriteOptions(), batch);
     if (!s.ok()) failed = s;
+    max_l0 = std::max(max_l0, FilesAtLevel(db_.get(), 0));
     if (++batches % 64 == 0 && written >= (8u << 20)) {
       std::string st = Stats(db_.get());
       if (StatNumber(st, "slowdowns: ") + StatNumber(st, "stops: ") > 0) break;
     }
   }
-  stop = true;
-  sampler.join();
   ASSERT_TRUE(failed.ok()) << failed.ToString();
   const std::string stats = Stats(db_.get());
   const double slowdowns = StatNumber(stats, "slowdowns: ");
   const double stops = StatNumber(stats, "stops: ");
   std::printf(
       "[starved] written=%zu MiB slowdowns=%.0f stops=%.0f stall-micros=%.0f max-level0=%d\n",
-      written >> 20, slowdowns, stops, StatNumber(stats, "stall-micros: "), max_l0.load());
+      written >> 20, slowdowns, stops, StatNumber(stats, "stall-micros: "), max_l0);
   EXPECT_GT(slowdowns + stops, 0) << stats;
   EXPECT_GT(StatNumber(stats, "stall-micros: "), 0) << stats;
-  EXPECT_LE(max_l0.load(), options_.level0_stop_trigger) << stats;
+  EXPECT_LE(max_l0, options_.level0_stop_trigger) << stats;
+  EXPECT_LE(StatNumber(stats, "level0-max-files: "), options_.level0_stop_trigger) << stats;
   // Once writes stop, compaction catches up.
   ASSERT_TRUE(WaitForIdle(db_.get(), options_.level0_compaction_trigger));
   EXPECT_LT(FilesAtLevel(db_.get(), 0), options_.level0_compaction_trigger);
@@ -1174,20 +1025,28 @@ TEST_F(DBCompactionTest, CompactRangeFollowsDataMovedDeeperMeanwhile) {
     return op == "sync" && path.find("MANIFEST-") != std::string::npos && !t_test_thread;
   });
   Open();
-  if (!gate.WaitForHeld(10)) {
+  // A is over the level-1 target, so the open schedules its move.
+  if (!gate.WaitForHeld(60)) {
     gate.Open();
-    GTEST_SKIP() << "no background compaction started";
+    FAIL() << "no background compaction started";
   }
+  test::Watchdog watchdog(std::chrono::minutes(5), "CompactRangeFollowsDataMovedDeeperMeanwhile");
+  std::atomic<long> compactor_tid{0};
   std::thread compactor([&] {
     FlagScope flag(&t_test_thread);
+    compactor_tid = static_cast<long>(::gettid());
     Status s = db_->CompactRange(nullptr, nullptr);
     EXPECT_TRUE(s.ok()) << s.ToString();
   });
-  // Let CompactRange pick its levels and wait for the running move (if it
-  // has not got there yet, the race is missed and the test passes).
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  while (compactor_tid.load() == 0) std::this_thread::yield();
+  // CompactRange picks its levels, then waits for the held move. That wait
+  // is the only place its thread can go to sleep while the move is held
+  // (nothing else holds the database mutex, and its own file operations are
+  // never held), so once the thread sleeps it has picked its levels.
+  const bool slept = test::WaitUntilThreadSleeps(compactor_tid.load());
   gate.Open();
   compactor.join();
+  ASSERT_TRUE(slept) << "no thread states in /proc";
   ASSERT_TRUE(WaitForIdle(db_.get(), options_.level0_compaction_trigger));
 
   int nonempty = 0;

@@ -399,30 +399,37 @@ long long StatValue(DB* db, const std::string& label) {
 
 // ------------------------------------------------------ the template
 
-// Waits until no compaction runs or is due (every level's score, computed
-// from lsm.stats' integers, below 1), so that the template's files are the
-// same on every run. False after 60 s.
-bool WaitForQuiet(DB* db, int level0_trigger) {
-  for (int i = 0; i < 6000; i++) {
-    std::string stats;
-    if (!db->GetProperty("lsm.stats", &stats)) return false;
-    bool quiet = StatValue(db, "running-compactions: ") == 0;
-    std::istringstream in(stats);
-    std::string line;
-    std::getline(in, line);  // the header
-    for (int level = 0; quiet && level + 1 < kNumLevels && std::getline(in, line); level++) {
-      int l = -1, files = 0;
-      unsigned long long bytes = 0, target = 0;
-      if (std::sscanf(line.c_str(), "%d %d %llu %llu", &l, &files, &bytes, &target) != 4 ||
-          l != level) {
-        return false;
-      }
-      quiet = level == 0 ? files < level0_trigger : bytes < target;
-    }
-    if (quiet) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+// Waits until no compaction runs or is due (DB::WaitForCompactions), so
+// that the template's files are the same on every run, then checks that
+// from the outside: every level's score, computed from lsm.stats' integers,
+// below 1. False (and the reason in *why) if either fails.
+bool WaitForQuiet(DB* db, int level0_trigger, std::string* why) {
+  Status s = db->WaitForCompactions();
+  if (!s.ok()) {
+    *why = "WaitForCompactions: " + s.ToString();
+    return false;
   }
-  return false;
+  std::string stats;
+  if (!db->GetProperty("lsm.stats", &stats)) {
+    *why = "no lsm.stats";
+    return false;
+  }
+  bool quiet = StatValue(db, "running-compactions: ") == 0;
+  std::istringstream in(stats);
+  std::string line;
+  std::getline(in, line);  // the header
+  for (int level = 0; quiet && level + 1 < kNumLevels && std::getline(in, line); level++) {
+    int l = -1, files = 0;
+    unsigned long long bytes = 0, target = 0;
+    if (std::sscanf(line.c_str(), "%d %d %llu %llu", &l, &files, &bytes, &target) != 4 ||
+        l != level) {
+      *why = "unreadable lsm.stats line: " + line;
+      return false;
+    }
+    quiet = level == 0 ? files < level0_trigger : bytes < target;
+  }
+  if (!quiet) *why = "compactions running or due after WaitForCompactions:\n" + stats;
+  return quiet;
 }
 
 Options TemplateOptions() {
@@ -536,7 +543,7 @@ class DBCorruptionTest : public ::testing::Test {
       since_flush = 0;
       Status fs = db->Flush();
       if (!fs.ok()) return "flush: " + fs.ToString();
-      if (!WaitForQuiet(db.get(), o.level0_compaction_trigger)) return "compactions did not settle";
+      if (std::string why; !WaitForQuiet(db.get(), o.level0_compaction_trigger, &why)) return why;
       return "";
     };
     std::vector<int> order(kTableKeys);
@@ -559,7 +566,7 @@ class DBCorruptionTest : public ::testing::Test {
     }
     s = db->Flush();
     if (!s.ok()) return "flush: " + s.ToString();
-    if (!WaitForQuiet(db.get(), o.level0_compaction_trigger)) return "compactions did not settle";
+    if (std::string why; !WaitForQuiet(db.get(), o.level0_compaction_trigger, &why)) return why;
     db.reset();
 
     // Session 2: no background compaction; two more level-0 tables, then

@@ -31,6 +31,7 @@
 
 #include "core/db/db.h"
 #include "tests/core/fault_fs.h"
+#include "tests/core/gated_fs.h"
 #include "tests/core/test_util.h"
 
 namespace lsm {
@@ -379,15 +380,12 @@ TEST_F(DBTest, BackgroundCompactionDeletesItsInputTables) {
     for (int i = 0; i < 100; i++) ASSERT_TRUE(db_->Put(wo_, Key(i), Value(i + f)).ok());
     ASSERT_TRUE(db_->Flush().ok());
   }
-  // Wait for the background compaction to install its output.
+  // WaitForCompactions returns once the compaction the second flush
+  // triggered is installed and its obsolete inputs are deleted.
+  ASSERT_TRUE(db_->WaitForCompactions().ok());
   std::string n;
-  for (int i = 0; i < 500; i++) {
-    ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level0", &n));
-    if (n == "0") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_EQ("0", n);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level0", &n));
+  ASSERT_EQ("0", n) << "the level-0 trigger did not compact";
   EXPECT_EQ(1u, FilesWithSuffix(dir_, ".sst").size()) << "obsolete input tables are still on disk";
 }
 
@@ -401,45 +399,55 @@ TEST_F(DBTest, BackgroundCompactionDeletesItsInputTables) {
 // never). Fixed by calling MaybeScheduleCompaction() at the end of
 // CompactRange.
 TEST_F(DBTest, TriggerDuringCompactRangeIsNotLost) {
+  // CompactRange is held when it creates its first output table (a gate on
+  // its thread's table creations), so the two flushes below land while it
+  // runs, every time.
+  test::Gate gate;
+  test::GatedFS gfs(&gate);
+  test::CloseOnExit<DB> close_db(&db_);
+  test::Watchdog watchdog(std::chrono::minutes(5), "TriggerDuringCompactRangeIsNotLost");
+  options_.fs = &gfs;
   options_.level0_compaction_trigger = 2;
   options_.write_buffer_size = 1 << 20;
   options_.compression = Compression::kNone;
   options_.bloom_bits_per_key = 0;
   ASSERT_TRUE(Open().ok());
   std::mt19937_64 rng(3);
-  // Enough data that CompactRange takes a while.
-  for (int i = 0; i < 40000; i++) ASSERT_TRUE(db_->Put(wo_, Key(i), RandomBytes(rng, 500)).ok());
+  // Level 1 holds everything; one level-0 table overlaps it, so that
+  // CompactRange merges (writes a table) rather than moving a file.
+  for (int i = 0; i < 4000; i++) ASSERT_TRUE(db_->Put(wo_, Key(i), RandomBytes(rng, 500)).ok());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  for (int i = 0; i < 100; i++) ASSERT_TRUE(db_->Put(wo_, Key(i), RandomBytes(rng, 500)).ok());
   ASSERT_TRUE(db_->Flush().ok());
-  for (int attempt = 0; attempt < 5; attempt++) {
-    std::atomic<bool> compacting{true};
-    Status cs;
-    std::thread compactor([&] {
-      cs = db_->CompactRange(nullptr, nullptr);
-      compacting = false;
-    });
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    // Two flushes while it merges: level 0 reaches the trigger.
-    for (int f = 0; f < 2; f++) {
-      ASSERT_TRUE(db_->Put(wo_, "zz" + std::to_string(f), "v").ok());
-      ASSERT_TRUE(db_->Flush().ok());
-    }
-    const bool overlapped = compacting.load();
-    compactor.join();
-    ASSERT_TRUE(cs.ok()) << cs.ToString();
-    if (!overlapped) continue;  // CompactRange was too quick; try again
-    std::string n;
-    ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level0", &n));
-    if (std::atoi(n.c_str()) < 2) continue;  // the flushes came before it began
-    // Level 0 is at the trigger: a compaction must follow on its own.
-    for (int i = 0; i < 300 && std::atoi(n.c_str()) >= 2; i++) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level0", &n));
-    }
-    EXPECT_LT(std::atoi(n.c_str()), 2) << "level 0 stays at " << n
-                                       << " files (trigger 2) with no compaction scheduled";
-    return;
+  gate.Arm([](const std::string& op, const std::string& path) {
+    return op == "create" && path.size() > 4 && path.compare(path.size() - 4, 4, ".sst") == 0 &&
+           test::t_gated_thread;
+  });
+  Status cs;
+  std::thread compactor([&] {
+    test::t_gated_thread = true;
+    cs = db_->CompactRange(nullptr, nullptr);
+  });
+  ASSERT_TRUE(gate.WaitForHeld(60)) << "CompactRange wrote no table";
+  // Two flushes while it merges: level 0 reaches the trigger. The level-0
+  // compaction they call for conflicts with the running one and must wait.
+  for (int f = 0; f < 2; f++) {
+    ASSERT_TRUE(db_->Put(wo_, "zz" + std::to_string(f), "v").ok());
+    ASSERT_TRUE(db_->Flush().ok());
   }
-  GTEST_SKIP() << "could not overlap the flushes with CompactRange";
+  std::string n;
+  ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level0", &n));
+  ASSERT_GE(std::atoi(n.c_str()), 2) << "the flushes did not reach level 0";
+  gate.Open();
+  compactor.join();
+  ASSERT_TRUE(cs.ok()) << cs.ToString();
+  // Level 0 is at the trigger: a compaction must follow on its own.
+  // WaitForCompactions returns at once when none is scheduled (the bug),
+  // and otherwise once it is done.
+  ASSERT_TRUE(db_->WaitForCompactions().ok());
+  ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level0", &n));
+  EXPECT_LT(std::atoi(n.c_str()), 2) << "level 0 stays at " << n
+                                     << " files (trigger 2) with no compaction scheduled";
 }
 
 // BUG: a background compaction that finds nothing it may run busy-loops.
@@ -448,6 +456,14 @@ TEST_F(DBTest, TriggerDuringCompactRangeIsNotLost) {
 // thread spun on mu_ until the conflicting compaction ended (here: level 0
 // reaches its trigger while CompactRange rewrites level 1).
 TEST_F(DBTest, BlockedBackgroundCompactionDoesNotSpin) {
+  // The rewrite is held when it creates its first output table (a gate on
+  // the compactor thread's table creations) until level 0 has reached its
+  // trigger, so the blocked background compaction exists every time.
+  test::Gate gate;
+  test::GatedFS gfs(&gate);
+  test::CloseOnExit<DB> close_db(&db_);
+  test::Watchdog watchdog(std::chrono::minutes(5), "BlockedBackgroundCompactionDoesNotSpin");
+  options_.fs = &gfs;
   options_.level0_compaction_trigger = 2;
   options_.write_buffer_size = 1 << 20;
   options_.max_bytes_for_level_base = 256 << 20;  // everything stays in level 1
@@ -459,15 +475,18 @@ TEST_F(DBTest, BlockedBackgroundCompactionDoesNotSpin) {
   ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level1", &n));
   ASSERT_GT(std::atoi(n.c_str()), 0);
   for (int attempt = 0; attempt < 5; attempt++) {
+    gate.Arm([](const std::string& op, const std::string& path) {
+      return op == "create" && path.size() > 4 &&
+             path.compare(path.size() - 4, 4, ".sst") == 0 && test::t_gated_thread;
+    });
     std::atomic<long> compactor_tid{0};
-    std::atomic<bool> compacting{true};
     Status cs;
     std::thread compactor([&] {
+      test::t_gated_thread = true;
       compactor_tid = static_cast<long>(::gettid());
       cs = db_->CompactRange(nullptr, nullptr);  // rewrites level 1 in place
-      compacting = false;
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(gate.WaitForHeld(60)) << "CompactRange wrote no table";
     // Level 0 reaches its trigger; its compaction must wait for the rewrite.
     for (int f = 0; f < 2; f++) {
       ASSERT_TRUE(db_->Put(wo_, Key(f), "new").ok());
@@ -476,13 +495,17 @@ TEST_F(DBTest, BlockedBackgroundCompactionDoesNotSpin) {
     const std::set<long> except{static_cast<long>(::getpid()), compactor_tid.load()};
     const double cpu0 = OtherThreadsCpuSeconds(except);
     const auto t0 = std::chrono::steady_clock::now();
+    gate.Open();
     compactor.join();
     const std::chrono::duration<double> wall_time = std::chrono::steady_clock::now() - t0;
     const double wall = wall_time.count();
     const double cpu = OtherThreadsCpuSeconds(except) - cpu0;
     ASSERT_TRUE(cs.ok()) << cs.ToString();
     if (cpu0 < 0) GTEST_SKIP() << "no per-thread CPU times in /proc";
-    if (wall < 0.1) continue;  // too short a window to judge; try again
+    // Not a race: CPU times come in clock ticks, so a rewrite shorter than
+    // this cannot be judged; the next attempt rewrites more (the new
+    // level-0 data).
+    if (wall < 0.1) continue;
     // Nothing may run in the background meanwhile: the threads should idle.
     EXPECT_LT(cpu, 0.3 * wall) << "background threads used " << cpu << " s of CPU in " << wall
                                << " s while blocked";
@@ -760,10 +783,40 @@ TEST_F(DBTest, CloseDuringBackgroundWork) {
   }
   db_.reset();
   options_.level0_compaction_trigger = 2;
-  for (int ms : {0, 2, 10, 30, 60}) {
+  // Closed at once: before the merge starts, or as it does.
+  ASSERT_TRUE(Open().ok());
+  db_.reset();
+  // Closed with the merge held at its n-th table append (a gate on the
+  // background threads' appends to tables): the close is under way (its
+  // thread waits for the merge) before the merge goes on, so the merge is
+  // abandoned at a known point, n blocks in.
+  test::Gate gate;
+  test::GatedFS gfs(&gate);
+  test::CloseOnExit<DB> close_db(&db_);
+  test::FlagScope test_thread(&test::t_test_thread);  // recovery's tables are never held
+  options_.fs = &gfs;
+  test::Watchdog watchdog(std::chrono::minutes(5), "CloseDuringBackgroundWork");
+  for (int n : {1, 8, 64, 256}) {
+    auto appends = std::make_shared<std::atomic<int>>(0);
+    gate.Arm([appends, n](const std::string& op, const std::string& path) {
+      return op == "append" && path.size() > 4 && path.compare(path.size() - 4, 4, ".sst") == 0 &&
+             !test::t_test_thread && ++*appends == n;
+    });
     ASSERT_TRUE(Open().ok());  // schedules the merge of the level-0 tables
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    db_.reset();  // an abandoned merge leaves them for the next open
+    if (!gate.WaitForHeld(60)) {
+      gate.Open();
+      FAIL() << "the merge made fewer than " << n << " table appends";
+    }
+    std::atomic<long> closer_tid{0};
+    std::thread closer([&] {
+      closer_tid = static_cast<long>(::gettid());
+      db_.reset();  // an abandoned merge leaves them for the next open
+    });
+    while (closer_tid.load() == 0) std::this_thread::yield();
+    const bool slept = test::WaitUntilThreadSleeps(closer_tid.load());
+    gate.Open();
+    closer.join();
+    ASSERT_TRUE(slept) << "no thread states in /proc";
   }
   ASSERT_TRUE(Open().ok());
   EXPECT_EQ(expected, Contents());
@@ -1177,27 +1230,30 @@ TEST_F(DBTest, MemtableFrozenDuringObsoleteFileDeletionIsFlushed) {
   ASSERT_TRUE(plfs.WaitGetChildrenEntered(std::chrono::seconds(2)))
       << "the flush did not reach DeleteObsoleteFiles";
   // While the flush is held there: fill the next memtable, just past full.
-  std::atomic<bool> wrote{false};
+  // The writer freezes it and goes on into a fresh one without waiting for
+  // the held flush.
   std::thread writer([&] {
     for (int j = 0; j < 70; j++) {
       if (!db_->Put(wo_, Key(100000 + j), Value(j, 1000)).ok()) break;
     }
-    wrote = true;
   });
-  for (int w = 0; w < 50 && !wrote.load(); w++) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  plfs.ReleaseGetChildren();
   writer.join();
-  // The frozen memtable must be flushed on its own.
-  bool flushed = false;
-  for (int w = 0; w < 300 && !flushed; w++) {
-    std::string bytes;
-    ASSERT_TRUE(db_->GetProperty("lsm.memtable-bytes", &bytes));
-    flushed = std::strtoull(bytes.c_str(), nullptr, 10) < options_.write_buffer_size;
-    if (!flushed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // FaultFS lets a held listing go by itself after a second; it must still
+  // be held, or the memtable was frozen after the flush moved on.
+  ASSERT_TRUE(plfs.GetChildrenHeld()) << "the writes waited for the held flush";
+  ASSERT_EQ(3u, FilesWithSuffix(dir_, ".log").size()) << "the next memtable was not frozen";
+  plfs.ReleaseGetChildren();
+  // The frozen memtable must be flushed on its own. WaitForCompactions
+  // waits for that (it returns once no memtable is frozen); with the bug it
+  // waits for good, and the watchdog fails the test.
+  {
+    test::Watchdog watchdog(std::chrono::seconds(60), "waiting for the frozen memtable's flush");
+    ASSERT_TRUE(db_->WaitForCompactions().ok());
   }
-  EXPECT_TRUE(flushed) << "a frozen memtable was never flushed: writes would stop for good";
+  std::string bytes;
+  ASSERT_TRUE(db_->GetProperty("lsm.memtable-bytes", &bytes));
+  EXPECT_LT(std::strtoull(bytes.c_str(), nullptr, 10), options_.write_buffer_size)
+      << "a frozen memtable was never flushed: writes would stop for good";
   // close_db closes the database before plfs goes: the flush may still be
   // deleting obsolete files through it (a TSan-reported use after free in CI).
 }
@@ -1367,9 +1423,11 @@ TEST_F(DBTest, ConcurrentWritersAndReaders) {
   std::atomic<int> failures{0};
   std::string first_failure;
   std::mutex failure_mu;
+  test::Progress progress;  // writes acknowledged, all writers together
   auto fail = [&](const std::string& what) {
     std::lock_guard<std::mutex> l(failure_mu);
     if (failures++ == 0) first_failure = what;
+    progress.Stop();
   };
 
   std::vector<std::thread> threads;
@@ -1386,6 +1444,7 @@ TEST_F(DBTest, ConcurrentWritersAndReaders) {
           s = db_->Write(wo, b);
           if (s.ok()) {
             done_count[t].store(i + 4);
+            progress.Add(4);
             i += 3;
             continue;
           }
@@ -1397,6 +1456,7 @@ TEST_F(DBTest, ConcurrentWritersAndReaders) {
           return;
         }
         done_count[t].store(i + 1);
+        progress.Add();
       }
     });
   }
@@ -1456,13 +1516,12 @@ TEST_F(DBTest, ConcurrentWritersAndReaders) {
       }
     });
   }
-  // Meanwhile: explicit flushes and compactions.
-  auto start = std::chrono::steady_clock::now();
-  int round = 0;
-  while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1200) &&
-         failures.load() == 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    Status s = (round++ % 3 == 2) ? db_->CompactRange(nullptr, nullptr) : db_->Flush();
+  // Meanwhile: explicit flushes and compactions, one every 1000 writes
+  // (paced by the writers' progress, not the clock).
+  for (int round = 0; round < 12 && failures.load() == 0; round++) {
+    progress.WaitFor(static_cast<uint64_t>(round + 1) * 1000);
+    if (failures.load() != 0) break;
+    Status s = (round % 3 == 2) ? db_->CompactRange(nullptr, nullptr) : db_->Flush();
     if (!s.ok()) fail("flush/compact: " + s.ToString());
   }
   stop = true;

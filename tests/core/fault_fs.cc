@@ -313,6 +313,11 @@ void FaultFS::ReleaseGetChildren() {
   cv_.notify_all();
 }
 
+bool FaultFS::GetChildrenHeld() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return children_held_;
+}
+
 // ------------------------------------------------------------- FileSystem
 
 Status FaultFS::NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) {
@@ -371,7 +376,9 @@ Status FaultFS::GetChildren(const std::string& dir, std::vector<std::string>* na
       block_children_ = false;
       children_entered_ = true;
       cv_.notify_all();
+      children_held_ = true;
       cv_.wait_for(l, std::chrono::seconds(1), [this] { return children_released_; });
+      children_held_ = false;
     }
   }
   Status s = base_->GetChildren(dir, names);

@@ -94,6 +94,9 @@ class FaultFS : public FileSystem {
   void BlockNextGetChildren();
   bool WaitGetChildrenEntered(std::chrono::milliseconds timeout);
   void ReleaseGetChildren();
+  // Whether a GetChildren is held now (entered, neither released nor timed
+  // out).
+  bool GetChildrenHeld() const;
 
   // ---- FileSystem
   Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override;
@@ -158,6 +161,7 @@ class FaultFS : public FileSystem {
   bool block_children_ = false;
   bool children_entered_ = false;
   bool children_released_ = false;
+  bool children_held_ = false;
 };
 
 }  // namespace test

@@ -1,7 +1,9 @@
 // Helpers shared by the core tests.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -72,6 +74,38 @@ bool TruncateFile(const std::string& path, long long size);
 // fields of its headers (core/log/log_format.h), up to the end of the file
 // or the zeros a live log reserves past its last record.
 std::vector<long long> LogRecordEnds(const std::string& path);
+
+// Waits until thread tid of this process is asleep in the kernel (state S
+// in /proc: a futex wait, a blocking call). A hand-off for tests that know
+// the one place a thread can block (say, a condition-variable wait inside
+// the engine while a Gate holds the work it waits for) and must not go on
+// before it is there. Spins with yields, no sleeps; pair it with a Watchdog.
+// False if /proc cannot tell (no such thread, /proc not mounted).
+bool WaitUntilThreadSleeps(long tid);
+
+// A count that some threads advance and others wait on, so that a stress
+// test paces its flushes, compactions or snapshots by the writers' progress
+// (every so many writes) rather than by the clock: the same mix of
+// operations on a fast machine, a loaded one, and under a sanitizer.
+class Progress {
+ public:
+  void Add(uint64_t n = 1);
+  // Waits until the count reaches target or Stop() is called; returns the
+  // count then.
+  uint64_t WaitFor(uint64_t target);
+  // Wakes every waiter now and later (the writers are done or failed).
+  void Stop();
+  bool stopped() const { return stopped_.load(); }
+  uint64_t count() const { return count_.load(); }
+
+ private:
+  std::atomic<uint64_t> count_{0};
+  std::atomic<bool> stopped_{false};
+  // Add takes the mutex only when someone waits (writers stay cheap).
+  std::atomic<int> waiters_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+};
 
 // Aborts the test binary (with a message) if not destroyed within `limit`:
 // a deadlocked database must fail the run, not hang it. The limit is far
