@@ -208,6 +208,10 @@ TEST_F(DBConcurrencyTest, ReadersNeverSeeStaleOrTornState) {
 
   Failures fail;
   std::atomic<int> writers_left{kWriters};
+  // Keys written, all writers together: the snapshot and compaction threads
+  // below act every so many writes (not every so many milliseconds), so
+  // the mix is the same however fast the machine is.
+  test::Progress progress;
   std::atomic<long> gets{0}, scans{0}, snapshot_checks{0}, compactions{0};
 
   std::vector<std::thread> threads;
@@ -237,9 +241,10 @@ TEST_F(DBConcurrencyTest, ReadersNeverSeeStaleOrTornState) {
             break;
           }
           for (size_t x = j; x < end; x++) acked[t][order[x]].store(n, std::memory_order_release);
+          progress.Add(end - j);
         }
       }
-      writers_left--;
+      if (--writers_left == 0) progress.Stop();
     });
   }
   auto running = [&] { return writers_left.load() > 0 && !fail.any(); };
@@ -348,9 +353,11 @@ TEST_F(DBConcurrencyTest, ReadersNeverSeeStaleOrTornState) {
     }
   });
 
-  // Snapshots: what a snapshot shows of a few keys never changes.
+  // Snapshots: what a snapshot shows of a few keys never changes. A new
+  // one every 25 writes.
   threads.emplace_back([&] {
     std::mt19937 rng(300);
+    uint64_t next_snapshot = 0;
     struct Held {
       const Snapshot* snap;
       std::map<std::string, std::string> seen;  // "NOT_FOUND" for absent
@@ -406,15 +413,16 @@ TEST_F(DBConcurrencyTest, ReadersNeverSeeStaleOrTornState) {
         db_->ReleaseSnapshot(held.front().snap);
         held.erase(held.begin());
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      next_snapshot = progress.WaitFor(next_snapshot + 25);
     }
     for (const Held& h : held) db_->ReleaseSnapshot(h.snap);
   });
 
-  // Compactions and flushes, from two threads.
+  // Compactions and flushes, from two threads, each every 200 writes.
   for (int c = 0; c < 2; c++) {
     threads.emplace_back([&, c] {
       std::mt19937 rng(400 + static_cast<unsigned>(c));
+      uint64_t next = 0;
       while (running()) {
         Status s;
         switch (rng() % 4) {
@@ -434,7 +442,7 @@ TEST_F(DBConcurrencyTest, ReadersNeverSeeStaleOrTornState) {
         }
         if (!s.ok()) fail.Add("compaction: " + s.ToString());
         compactions++;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        next = progress.WaitFor(next + 200);
       }
     });
   }
@@ -511,6 +519,7 @@ TEST_F(DBConcurrencyTest, SnapshotsBetweenRoundsStayExact) {
   Failures fail;
   std::atomic<bool> done{false};
   std::atomic<long> checks{0};
+  test::Progress progress;  // writes so far: the compactor acts every 100
   DB* db = db_.get();
 
   std::thread writer([&] {
@@ -519,6 +528,7 @@ TEST_F(DBConcurrencyTest, SnapshotsBetweenRoundsStayExact) {
         Status s = deleted(r, i) ? db->Delete(WriteOptions(), key(i))
                                  : db->Put(WriteOptions(), key(i), value(r, i));
         if (!s.ok()) fail.Add("write: " + s.ToString());
+        progress.Add();
       }
       std::shared_ptr<const Snapshot> snap(db->GetSnapshot(),
                                            [db](const Snapshot* s) { db->ReleaseSnapshot(s); });
@@ -531,6 +541,7 @@ TEST_F(DBConcurrencyTest, SnapshotsBetweenRoundsStayExact) {
       }
     }
     done = true;
+    progress.Stop();
   });
 
   std::vector<std::thread> readers;
@@ -587,6 +598,7 @@ TEST_F(DBConcurrencyTest, SnapshotsBetweenRoundsStayExact) {
   }
   std::thread compactor([&] {
     std::mt19937 rng(600);
+    uint64_t next = 0;
     while (!done.load() && !fail.any()) {
       Status s;
       if (rng() % 3 == 0) {
@@ -599,7 +611,7 @@ TEST_F(DBConcurrencyTest, SnapshotsBetweenRoundsStayExact) {
         s = db->CompactRange(&from, &to);
       }
       if (!s.ok()) fail.Add("compaction: " + s.ToString());
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      next = progress.WaitFor(next + 100);
     }
   });
   writer.join();
@@ -845,11 +857,15 @@ TEST_F(DBConcurrencyTest, LongLivedIteratorsAcrossCompactions) {
   std::vector<std::pair<int, std::unique_ptr<UserIterator>>> iters;
   std::atomic<bool> done{false};
   Failures fail;
+  // Writes so far: the compactor runs one full compaction every 200, so
+  // every round overlaps a few whatever the machine's speed.
+  test::Progress progress;
   std::thread compactor([&] {
+    uint64_t next = 0;
     while (!done.load()) {
       Status s = db_->CompactRange(nullptr, nullptr);
       if (!s.ok()) fail.Add(s.ToString());
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      next = progress.WaitFor(next + 200);
     }
   });
   for (int r = 1; r <= kRounds; r++) {
@@ -857,7 +873,10 @@ TEST_F(DBConcurrencyTest, LongLivedIteratorsAcrossCompactions) {
     auto it = db_->NewIterator(ReadOptions());
     it->Seek(key(kKeys / 2));
     iters.emplace_back(r - 1, std::move(it));
-    for (int i = 0; i < kKeys; i++) ASSERT_TRUE(db_->Put(WriteOptions(), key(i), value(r, i)).ok());
+    for (int i = 0; i < kKeys; i++) {
+      ASSERT_TRUE(db_->Put(WriteOptions(), key(i), value(r, i)).ok());
+      progress.Add();
+    }
     // Every iterator steps a little, both ways, and sees its own round.
     for (auto& [round, iter] : iters) {
       for (int step = 0; step < 5 && iter->Valid(); step++) {
@@ -875,6 +894,7 @@ TEST_F(DBConcurrencyTest, LongLivedIteratorsAcrossCompactions) {
     }
   }
   done = true;
+  progress.Stop();
   compactor.join();
   ASSERT_FALSE(fail.any()) << fail.first();
   // Full scans of every old iterator.
