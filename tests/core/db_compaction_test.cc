@@ -317,13 +317,11 @@ ManifestLevels ReadManifest(const std::string& dir) {
 
 // ------------------------------------------------------------------ fixture
 
-class DBCompactionTest : public ::testing::Test {
+class DBCompactionTest : public test::DbDirTest {
  protected:
-  void SetUp() override { dir_ = test::TempDir(); }
   void TearDown() override {
-    db_.reset();
+    test::DbDirTest::TearDown();
     if (!HasFailure()) {
-      test::RemoveAll(dir_);
       for (const auto& d : extra_dirs_) test::RemoveAll(d);
     }
   }
@@ -362,10 +360,8 @@ class DBCompactionTest : public ::testing::Test {
     return d;
   }
 
-  std::string dir_;
   std::vector<std::string> extra_dirs_;
   Options options_;
-  std::unique_ptr<DB> db_;
 };
 
 // ------------------------------------------------------------------- space

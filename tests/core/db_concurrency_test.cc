@@ -168,21 +168,13 @@ bool AbsenceAllowed(int t, int i, int lo, int hi) {
   return false;
 }
 
-class DBConcurrencyTest : public ::testing::Test {
+class DBConcurrencyTest : public test::DbDirTest {
  protected:
-  void SetUp() override { dir_ = test::TempDir(); }
-  void TearDown() override {
-    db_.reset();
-    if (!HasFailure()) test::RemoveAll(dir_);
-  }
   void Open(const Options& o) {
     db_.reset();
     Status s = DB::Open(o, dir_, &db_);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
-
-  std::string dir_;
-  std::unique_ptr<DB> db_;
 };
 
 // Writers with disjoint key spaces; readers, iterators and snapshot holders

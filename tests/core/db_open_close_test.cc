@@ -30,14 +30,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class DBOpenCloseTest : public ::testing::Test {
+class DBOpenCloseTest : public test::DbDirTest {
  protected:
-  void SetUp() override { dir_ = test::TempDir(); }
-  void TearDown() override {
-    db_.reset();
-    test::RemoveAll(dir_);
-  }
-
   Status Open(Options options = Options()) {
     db_.reset();
     return DB::Open(options, dir_, &db_);
@@ -103,8 +97,6 @@ class DBOpenCloseTest : public ::testing::Test {
     return b;
   }
 
-  std::string dir_;
-  std::unique_ptr<DB> db_;
 };
 
 // Regression: a stray table or log whose number was above 2^62 was adopted

@@ -12,6 +12,8 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 namespace lsm {
 
 class DB;
@@ -52,6 +54,45 @@ std::string ReadValue(DB* db, const std::string& key, const Snapshot* snap = nul
 // Every key and value db shows (at snap), by a forward scan; a scan error
 // is a test failure.
 std::map<std::string, std::string> ReadAll(DB* db, const Snapshot* snap = nullptr);
+
+// Whether a forward scan (SeekToFirst, Next) and a backward scan (SeekToLast,
+// Prev) of *it each show exactly `entries` (key/value pairs, in the
+// iterator's order; a vector of pairs or a map), ending invalid with an OK
+// status. A template, so that every iterator of the core (block, table,
+// memtable, merging, the DB's) fits.
+template <typename Iter, typename Entries>
+::testing::AssertionResult ScansBothWays(Iter* it, const Entries& entries) {
+  it->SeekToFirst();
+  size_t i = 0;
+  for (const auto& [k, v] : entries) {
+    if (!it->Valid()) return ::testing::AssertionFailure() << "forward: ended at entry " << i;
+    if (it->key() != k || it->value() != v) {
+      return ::testing::AssertionFailure() << "forward: entry " << i << " is (" << it->key()
+                                           << ", " << it->value() << "), expected (" << k
+                                           << ", " << v << ")";
+    }
+    it->Next();
+    i++;
+  }
+  if (it->Valid()) return ::testing::AssertionFailure() << "forward: more than " << i << " entries";
+  if (!it->status().ok()) return ::testing::AssertionFailure() << "forward: " << it->status().ToString();
+  it->SeekToLast();
+  for (auto r = entries.rbegin(); r != entries.rend(); ++r) {
+    i--;
+    if (!it->Valid()) return ::testing::AssertionFailure() << "backward: ended at entry " << i;
+    if (it->key() != r->first || it->value() != r->second) {
+      return ::testing::AssertionFailure() << "backward: entry " << i << " is (" << it->key()
+                                           << ", " << it->value() << "), expected ("
+                                           << r->first << ", " << r->second << ")";
+    }
+    it->Prev();
+  }
+  if (it->Valid()) return ::testing::AssertionFailure() << "backward: entries before the first";
+  if (!it->status().ok()) {
+    return ::testing::AssertionFailure() << "backward: " << it->status().ToString();
+  }
+  return ::testing::AssertionSuccess();
+}
 
 // A fresh, empty directory for one test, under $LSM_TEST_TMPDIR (or /tmp),
 // named after the running GoogleTest test. Removed first if it exists.
@@ -124,6 +165,34 @@ class Watchdog {
   const std::string what_;
   std::thread thread_;  // last: starts once the members above exist
 };
+
+// A GoogleTest fixture with a scratch directory of its own: dir_, made
+// fresh by TempDir() before each test and removed after it unless the test
+// failed (then it stays, for a look at the files). A fixture that derives
+// from it and overrides SetUp or TearDown calls this one's.
+class TempDirTest : public ::testing::Test {
+ protected:
+  void SetUp() override { dir_ = TempDir(); }
+  void TearDown() override {
+    if (!HasFailure()) RemoveAll(dir_);
+  }
+
+  std::string dir_;
+};
+
+// TempDirTest with a database handle, db_, closed before the directory is
+// removed. (A template so that this header needs only DB's declaration.)
+template <typename Db>
+class DbDirTestOf : public TempDirTest {
+ protected:
+  void TearDown() override {
+    db_.reset();
+    TempDirTest::TearDown();
+  }
+
+  std::unique_ptr<Db> db_;
+};
+using DbDirTest = DbDirTestOf<DB>;
 
 // Closes *db when it goes out of scope. Declare one right after a file
 // system that lives on the test's stack: the database's background threads
