@@ -7,6 +7,11 @@
  * Layout: the common part (module, header, renames, what is not wrapped),
  * then one section per language holding that language's typemaps. Names
  * lose their "lsm_" prefix (lsm_put -> put); the constants keep theirs.
+ * The C a language needs beyond lsm.h (helpers its typemaps call, calls
+ * that save crossings) is not written here but in that language's glue.c
+ * and glue.h (bindings/java/src/main/c/, bindings/go/internal/capi/),
+ * compiled with the generated wrapper and tested directly by
+ * tests/bindings/.
  *
  * How values cross, for every language:
  *   - handles (lsm_db *, lsm_iter *, ...) are plain integers holding the
@@ -87,70 +92,11 @@
 }
 %enddef
 
+/* The helpers the typemaps below call (lsmj_*) are C in
+ * bindings/java/src/main/c/glue.h and glue.c, compiled into liblsmjni.so
+ * beside the generated wrapper. */
 %{
-/* An output array must exist and hold at least one element. */
-static int lsmj_check_out(JNIEnv *jenv, jarray out) {
-  if (out == NULL) {
-    SWIG_JavaThrowException(jenv, SWIG_JavaNullPointerException, "output array is null");
-    return 0;
-  }
-  if ((*jenv)->GetArrayLength(jenv, out) < 1) {
-    SWIG_JavaThrowException(jenv, SWIG_JavaIllegalArgumentException, "output array is empty");
-    return 0;
-  }
-  return 1;
-}
-
-/* Bytes of a Java byte[] in C memory for the length of one call: short
- * arrays (keys, most values) are copied to the stack, longer ones to the
- * heap. GetByteArrayRegion is one copy with no pinning, so the garbage
- * collector is never held up by a call that blocks (a sync write). */
-enum { LSMJ_STACK_BYTES = 512 };
-typedef struct {
-  char *data; /* NULL for a null array */
-  size_t len;
-  char *heap;
-  char stack[LSMJ_STACK_BYTES];
-} lsmj_bytes;
-
-static int lsmj_bytes_get(JNIEnv *jenv, jbyteArray array, lsmj_bytes *b) {
-  b->data = NULL;
-  b->len = 0;
-  b->heap = NULL;
-  if (array == NULL) return 1;
-  b->len = (size_t)(*jenv)->GetArrayLength(jenv, array);
-  if (b->len <= LSMJ_STACK_BYTES) {
-    b->data = b->stack;
-  } else {
-    b->heap = (char *)malloc(b->len);
-    if (b->heap == NULL) {
-      SWIG_JavaThrowException(jenv, SWIG_JavaOutOfMemoryError, "liblsm: no memory to copy a byte[]");
-      return 0;
-    }
-    b->data = b->heap;
-  }
-  (*jenv)->GetByteArrayRegion(jenv, array, 0, (jsize)b->len, (jbyte *)b->data);
-  return 1;
-}
-
-/* A new Java byte[] holding a copy of len bytes at p; NULL (with an
- * OutOfMemoryError pending) if it cannot be allocated. */
-static jbyteArray lsmj_new_bytes(JNIEnv *jenv, const void *p, size_t len) {
-  if (len > 0x7fffffff) {
-    SWIG_JavaThrowException(jenv, SWIG_JavaOutOfMemoryError, "liblsm: value too large for a Java byte[]");
-    return NULL;
-  }
-  jbyteArray a = (*jenv)->NewByteArray(jenv, (jsize)len);
-  if (a != NULL && len > 0) (*jenv)->SetByteArrayRegion(jenv, a, 0, (jsize)len, (const jbyte *)p);
-  return a;
-}
-
-/* Stores v in out[i] (an Object[] checked by lsmj_check_out) and drops the
- * local reference, so a loop of calls does not pile them up. */
-static void lsmj_store(JNIEnv *jenv, jobjectArray out, jsize i, jobject v) {
-  (*jenv)->SetObjectArrayElement(jenv, out, i, v);
-  (*jenv)->DeleteLocalRef(jenv, v);
-}
+#include "glue.h"
 %}
 
 LSM_JAVA_HANDLE(lsm_db)
@@ -176,7 +122,7 @@ LSM_JAVA_HANDLE(lsm_snapshot)
   $1 = copy.data;
   $2 = copy.len;
 }
-%typemap(freearg) (const void *bytes, size_t bytes_len) %{ free(copy$argnum.heap); %}
+%typemap(freearg) (const void *bytes, size_t bytes_len) %{ lsmj_bytes_release(&copy$argnum); %}
 %apply (const void *bytes, size_t bytes_len) {
   (const void *key, size_t klen), (const void *val, size_t vlen), (const void *target, size_t len),
   (const void *key, size_t len),
@@ -261,10 +207,7 @@ LSM_JAVA_HANDLE(lsm_snapshot)
 %typemap(javain) (const void **key, size_t *klen, const void **val, size_t *vlen) "$javainput"
 %typemap(in) (const void **key, size_t *klen, const void **val, size_t *vlen)
     (const void *k = NULL, size_t kn = 0, const void *v = NULL, size_t vn = 0) {
-  if ($input == NULL || (*jenv)->GetArrayLength(jenv, $input) < 2) {
-    SWIG_JavaThrowException(jenv, SWIG_JavaIllegalArgumentException, "entry array needs 2 elements");
-    return $null;
-  }
+  if (!lsmj_check_entry_out(jenv, $input)) return $null;
   $1 = ($1_ltype)&k;
   $2 = &kn;
   $3 = ($3_ltype)&v;
@@ -306,32 +249,17 @@ LSM_JAVA_HANDLE(lsm_snapshot)
 %apply const void *DIRECT { const void *dkey, const void *dval };
 %apply void *DIRECT { void *dbuf };
 
-%inline %{
-/* lsm_put of [dkey + koff, + klen) and [dval + voff, + vlen). */
-int put_direct(lsm_db *db, const lsm_write_options *wopts, const void *dkey, int koff,
-               int klen, const void *dval, int voff, int vlen) {
-  if (dkey == NULL || dval == NULL || koff < 0 || klen < 0 || voff < 0 || vlen < 0) {
-    return LSM_INVALID; /* the idiomatic layer never passes these */
-  }
-  return lsm_put(db, wopts, (const char *)dkey + koff, (size_t)klen, (const char *)dval + voff,
-                 (size_t)vlen);
-}
-
-/* lsm_get_into with the key at [dkey + koff, + klen) and the value copied
- * to [dbuf + voff, + cap); size[0] receives the value's full length. */
-int get_direct(lsm_db *db, const lsm_read_options *ropts, const void *dkey, int koff,
-               int klen, void *dbuf, int voff, int cap, uint64_t *size) {
-  size_t vlen = 0;
-  int rc;
-  if (dkey == NULL || dbuf == NULL || koff < 0 || klen < 0 || voff < 0 || cap < 0) {
-    return LSM_INVALID; /* the idiomatic layer never passes these */
-  }
-  rc = lsm_get_into(db, ropts, (const char *)dkey + koff, (size_t)klen, (char *)dbuf + voff,
-                    (size_t)cap, &vlen);
-  if (rc == LSM_OK) *size = vlen;
-  return rc;
-}
-%}
+/* The variants themselves are lsmj_put_direct and lsmj_get_direct in
+ * glue.h, wrapped under the names the idiomatic layer calls. Only they are
+ * wrapped: the rest of glue.h is the typemaps' helpers. The wrapper
+ * includes glue.h, so a declaration here that drifts from it fails to
+ * compile. */
+%rename(put_direct) lsmj_put_direct;
+%rename(get_direct) lsmj_get_direct;
+int lsmj_put_direct(lsm_db *db, const lsm_write_options *wopts, const void *dkey, int koff,
+                    int klen, const void *dval, int voff, int vlen);
+int lsmj_get_direct(lsm_db *db, const lsm_read_options *ropts, const void *dkey, int koff,
+                    int klen, void *dbuf, int voff, int cap, uint64_t *size);
 
 #endif /* SWIGJAVA */
 
@@ -421,7 +349,7 @@ LSM_GO_HANDLE(lsm_snapshot)
  * makes slices of the borrowed bytes with unsafe.Slice and copies them
  * before the next move. */
 %insert(go_header) %{
-// Entry mirrors the C struct lsmgo_entry (bindings/lsm.i): an iterator's
+// Entry mirrors the C struct lsmgo_entry (internal/capi/glue.h): an iterator's
 // current key and value, in C memory, valid until the iterator moves.
 type Entry struct {
 	Key      *byte
@@ -435,169 +363,24 @@ type Entry struct {
 %typemap(gotype) lsmgo_entry *entry "uintptr"
 %typemap(in) lsmgo_entry *entry %{ $1 = (lsmgo_entry *)$input; %}
 
+/* The helpers themselves are C in glue.h / glue.c beside the generated
+ * files (cgo compiles glue.c into the package, and `go get` fetches
+ * nothing outside bindings/go); SWIG wraps what glue.h declares, under
+ * the go_ names package lsm calls. The Entry struct is Go's own (above),
+ * so SWIG makes no accessors for lsmgo_entry. */
 %{
-typedef struct {
-  const void *key;
-  size_t klen;
-  const void *val;
-  size_t vlen;
-} lsmgo_entry;
-/* Go's Entry is four 8-byte words (the package is generated with
- * -intgosize 64 and refuses to build elsewhere). */
-typedef char lsmgo_entry_is_four_words[sizeof(lsmgo_entry) == 32 ? 1 : -1];
-
-#define LSMGO_FIRST 0
-#define LSMGO_LAST 1
-#define LSMGO_SEEK 2
-#define LSMGO_SEEK_FOR_PREV 3
-#define LSMGO_NEXT 4
-#define LSMGO_PREV 5
-
-/* Moves it (op: LSMGO_*; target is the seeks' key) and stores the entry it
- * lands on in *entry: one cgo call per move. Returns LSM_OK on an entry,
- * LSM_NOT_FOUND past either end, or the error that stopped it. A seek
- * resets the fused step's state, so the lsm_iter_next_entry after it
- * yields the entry sought without moving; after that, next_entry and
- * prev_entry each step once. */
-static int go_iter_move(lsm_iter *it, int op, const void *target, size_t len, lsmgo_entry *entry) {
-  int rc;
-  if (entry == NULL) return LSM_INVALID; /* package lsm never passes these */
-  switch (op) {
-    case LSMGO_FIRST: rc = lsm_iter_seek_first(it); break;
-    case LSMGO_LAST: rc = lsm_iter_seek_last(it); break;
-    case LSMGO_SEEK: rc = lsm_iter_seek(it, target, len); break;
-    case LSMGO_SEEK_FOR_PREV: rc = lsm_iter_seek_for_prev(it, target, len); break;
-    case LSMGO_NEXT:
-      return lsm_iter_next_entry(it, &entry->key, &entry->klen, &entry->val, &entry->vlen);
-    case LSMGO_PREV:
-      return lsm_iter_prev_entry(it, &entry->key, &entry->klen, &entry->val, &entry->vlen);
-    default: return LSM_INVALID;
-  }
-  if (rc != LSM_OK) return rc;
-  return lsm_iter_next_entry(it, &entry->key, &entry->klen, &entry->val, &entry->vlen);
-}
-
-/* A zeroed entry for go_iter_move, or NULL without memory. */
-static lsmgo_entry *go_entry_new(void) { return (lsmgo_entry *)calloc(1, sizeof(lsmgo_entry)); }
-
-static void go_entry_free(lsmgo_entry *entry) { free(entry); }
-
-/* lsm_get_into in one call: copies up to cap bytes of key's value into buf
- * and returns the value's full length (more than cap: call again with a
- * buffer that large), or minus the status code (-LSM_NOT_FOUND, ...). */
-static long long go_get(lsm_db *db, const lsm_read_options *ropts, const void *key, size_t klen,
-                        void *buf, size_t cap) {
-  size_t vlen = 0;
-  int rc = lsm_get_into(db, ropts, key, klen, buf, cap, &vlen);
-  return rc == LSM_OK ? (long long)vlen : -(long long)rc;
-}
-
-/* A LEB128 varint (Go's binary.AppendUvarint) at *p, before end. */
-static int go_read_uvarint(const unsigned char **p, const unsigned char *end, size_t *out) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-    unsigned char b = *(*p)++;
-    v |= (uint64_t)(b & 0x7f) << shift;
-    if (b < 0x80) {
-      if (v > SIZE_MAX) return 0;
-      *out = (size_t)v;
-      return 1;
-    }
-  }
-  return 0;
-}
-
-/* go_write's result for bytes that are not a Batch's encoding. Not a
- * status code (those are >= 0), and it sets no lsm_last_error, so package
- * lsm words the error itself rather than report a stale message under a
- * code that reads as damage on disk. */
-#define LSMGO_BAD_BATCH (-1)
-
-/* Applies a batch that package lsm's Batch encoded as a sequence of
- * operations, each a tag byte (1 put, 0 delete), the key's length as a
- * varint, the key, and for a put the value's length as a varint and the
- * value: one cgo call per write, however many operations. LSM_INVALID
- * (with lsm_last_error saying why) for a key or value lsm_batch_put
- * refuses; LSMGO_BAD_BATCH for an encoding package lsm cannot produce. */
-static int go_write(lsm_db *db, const lsm_write_options *wopts, const void *rep, size_t rep_len) {
-  const unsigned char *p = (const unsigned char *)rep, *end = p + rep_len;
-  lsm_batch *batch;
-  int rc = lsm_batch_create(&batch);
-  if (rc != LSM_OK) return rc;
-  while (rc == LSM_OK && p < end) {
-    unsigned char tag = *p++;
-    size_t klen, vlen = 0;
-    const unsigned char *key, *val = NULL;
-    if (tag > 1 || !go_read_uvarint(&p, end, &klen) || klen > (size_t)(end - p)) {
-      rc = LSMGO_BAD_BATCH;
-      break;
-    }
-    key = p;
-    p += klen;
-    if (tag == 1) {
-      if (!go_read_uvarint(&p, end, &vlen) || vlen > (size_t)(end - p)) {
-        rc = LSMGO_BAD_BATCH;
-        break;
-      }
-      val = p;
-      p += vlen;
-      rc = lsm_batch_put(batch, key, klen, val, vlen);
-    } else {
-      rc = lsm_batch_delete(batch, key, klen);
-    }
-  }
-  if (rc == LSM_OK) rc = lsm_write(db, wopts, batch);
-  lsm_batch_destroy(batch);
-  return rc;
-}
-
-/* Copies a NUL-terminated string into buf (up to cap bytes) and returns
- * its length; more than cap means call again with a larger buffer. */
-static size_t go_copy_string(const char *s, void *buf, size_t cap) {
-  size_t n = strlen(s);
-  memcpy(buf, s, n < cap ? n : cap);
-  return n;
-}
-
-/* lsm_last_error of the calling thread: package lsm calls it with its
- * goroutine locked to the thread that made the failing call. */
-static size_t go_copy_last_error(void *buf, size_t cap) {
-  return go_copy_string(lsm_last_error(), buf, cap);
-}
-
-static size_t go_copy_version(void *buf, size_t cap) {
-  return go_copy_string(lsm_version(), buf, cap);
-}
-
-/* lsm_property into buf: the value's full length (call again if more than
- * cap), or minus the status code. */
-static long long go_property(lsm_db *db, const char *name, void *buf, size_t cap) {
-  char *text = NULL;
-  int rc = lsm_property(db, name, &text);
-  if (rc != LSM_OK) return -(long long)rc;
-  size_t n = go_copy_string(text, buf, cap);
-  lsm_free(text);
-  return (long long)n;
-}
+#include "glue.h"
 %}
-
-/* What SWIG wraps of the helpers above. */
-#define LSMGO_FIRST 0
-#define LSMGO_LAST 1
-#define LSMGO_SEEK 2
-#define LSMGO_SEEK_FOR_PREV 3
-#define LSMGO_NEXT 4
-#define LSMGO_PREV 5
-#define LSMGO_BAD_BATCH -1
-int go_iter_move(lsm_iter *it, int op, const void *target, size_t len, lsmgo_entry *entry);
-lsmgo_entry *go_entry_new(void);
-void go_entry_free(lsmgo_entry *entry);
-long long go_get(lsm_db *db, const lsm_read_options *ropts, const void *key, size_t klen,
-                 void *buf, size_t cap);
-int go_write(lsm_db *db, const lsm_write_options *wopts, const void *rep, size_t rep_len);
-size_t go_copy_last_error(void *buf, size_t cap);
-size_t go_copy_version(void *buf, size_t cap);
-long long go_property(lsm_db *db, const char *name, void *buf, size_t cap);
+%ignore lsmgo_entry;
+%rename(go_iter_move) lsmgo_iter_move;
+%rename(go_entry_new) lsmgo_entry_new;
+%rename(go_entry_free) lsmgo_entry_free;
+%rename(go_get) lsmgo_get;
+%rename(go_write) lsmgo_write;
+%rename(go_copy_last_error) lsmgo_copy_last_error;
+%rename(go_copy_version) lsmgo_copy_version;
+%rename(go_property) lsmgo_property;
+%include "go/internal/capi/glue.h"
 
 /* Reached through the helpers instead (see the top of this section). */
 %ignore lsm_version;

@@ -17,6 +17,7 @@
 #include <string>
 #include <unordered_set>
 
+#include "capi/abi_checks.h"
 #include "core/db/db.h"
 
 struct lsm_options {
@@ -57,6 +58,8 @@ int Fail(int code, const std::string& msg) {
   return code;
 }
 
+// The cast is the mapping: capi/abi_checks.h asserts at compile time that
+// each core code equals its LSM_* code.
 int FromStatus(const lsm::Status& s) {
   if (s.ok()) return LSM_OK;
   t_last_error = s.message().empty() ? s.ToString() : s.message();
@@ -150,13 +153,6 @@ int CheckBool(int on, const char* name) {
   return Fail(LSM_INVALID, std::string(name) + " must be 0 or 1, got " + std::to_string(on));
 }
 
-template <typename T>
-int CheckRange(T v, T lo, T hi, const char* name) {
-  if (v >= lo && v <= hi) return LSM_OK;
-  return Fail(LSM_INVALID, std::string(name) + " must be in [" + std::to_string(lo) + ", " +
-                               std::to_string(hi) + "], got " + std::to_string(v));
-}
-
 const lsm::ReadOptions kDefaultRead;
 const lsm::WriteOptions kDefaultWrite;
 
@@ -210,112 +206,70 @@ void lsm_options_destroy(lsm_options* opts) { delete opts; }
 
 #define LSM_OPTS_REQUIRE() LSM_REQUIRE(opts != nullptr, "options handle is NULL")
 
-int lsm_options_set_create_if_missing(lsm_options* opts, int on) {
-  LSM_OPTS_REQUIRE();
-  if (int rc = CheckBool(on, "create_if_missing")) return rc;
-  opts->o.create_if_missing = on;
-  return LSM_OK;
-}
+// The typed setters, one per C ABI row of the option table
+// (core/db/option_table.h). Their signatures are lsm.h's, which the
+// compiler holds them to: a C function defined with other parameters than
+// its declaration does not compile. The ranges they check are the table's
+// documented ones, through the same check as Options::Validate.
 
-int lsm_options_set_error_if_exists(lsm_options* opts, int on) {
-  LSM_OPTS_REQUIRE();
-  if (int rc = CheckBool(on, "error_if_exists")) return rc;
-  opts->o.error_if_exists = on;
-  return LSM_OK;
-}
-
-int lsm_options_set_write_buffer_size(lsm_options* opts, size_t bytes) {
-  LSM_OPTS_REQUIRE();
-  if (int rc = CheckRange<size_t>(bytes, 64 << 10, size_t{1} << 30, "write_buffer_size")) return rc;
-  opts->o.write_buffer_size = bytes;
-  return LSM_OK;
-}
-
-int lsm_options_set_block_size(lsm_options* opts, size_t bytes) {
-  LSM_OPTS_REQUIRE();
-  if (int rc = CheckRange<size_t>(bytes, 256, 4 << 20, "block_size")) return rc;
-  opts->o.block_size = bytes;
-  return LSM_OK;
-}
-
-int lsm_options_set_block_cache_size(lsm_options* opts, size_t bytes) {
-  LSM_OPTS_REQUIRE();
-  if (int rc = CheckRange<size_t>(bytes, 0, size_t{1} << 40, "block_cache_size")) return rc;
-  opts->o.block_cache_size = bytes;
-  return LSM_OK;
-}
-
-int lsm_options_set_bloom_bits_per_key(lsm_options* opts, int bits) {
-  LSM_OPTS_REQUIRE();
-  if (int rc = CheckRange(bits, 0, 40, "bloom_bits_per_key")) return rc;
-  opts->o.bloom_bits_per_key = bits;
-  return LSM_OK;
-}
-
-int lsm_options_set_compression(lsm_options* opts, int compression) {
-  LSM_OPTS_REQUIRE();
-  LSM_REQUIRE(compression == LSM_COMPRESSION_NONE || compression == LSM_COMPRESSION_LZ4,
-              "compression must be LSM_COMPRESSION_NONE or LSM_COMPRESSION_LZ4, got " +
-                  std::to_string(compression));
-  opts->o.compression = compression == LSM_COMPRESSION_LZ4 ? lsm::Compression::kLz4
-                                                           : lsm::Compression::kNone;
-  return LSM_OK;
-}
-
-int lsm_options_set_max_open_files(lsm_options* opts, int n) {
-  LSM_OPTS_REQUIRE();
-  if (int rc = CheckRange(n, 16, 1000000, "max_open_files")) return rc;
-  opts->o.max_open_files = n;
-  return LSM_OK;
-}
-
-int lsm_options_set_background_threads(lsm_options* opts, int n) {
-  LSM_OPTS_REQUIRE();
-  if (int rc = CheckRange(n, 1, 64, "background_threads")) return rc;
-  opts->o.background_threads = n;
-  return LSM_OK;
-}
-
-int lsm_options_set_paranoid_checks(lsm_options* opts, int on) {
-  LSM_OPTS_REQUIRE();
-  if (int rc = CheckBool(on, "paranoid_checks")) return rc;
-  opts->o.paranoid_checks = on;
-  return LSM_OK;
-}
-
-int lsm_options_set_target_file_size(lsm_options* opts, size_t bytes) {
-  LSM_OPTS_REQUIRE();
-  if (int rc = CheckRange<size_t>(bytes, 64 << 10, size_t{4} << 30, "target_file_size")) return rc;
-  opts->o.target_file_size = bytes;
-  return LSM_OK;
-}
-
-int lsm_options_set_max_bytes_for_level_base(lsm_options* opts, size_t bytes) {
-  LSM_OPTS_REQUIRE();
-  if (int rc = CheckRange<size_t>(bytes, 1 << 20, size_t{1} << 40, "max_bytes_for_level_base")) {
-    return rc;
+#define LSM_C_BOOL_SETTER(name, def, doc)                 \
+  int lsm_options_set_##name(lsm_options* opts, int on) { \
+    return Guard([&] {                                    \
+      LSM_OPTS_REQUIRE();                                 \
+      if (int rc = CheckBool(on, #name)) return rc;       \
+      opts->o.name = on;                                  \
+      return LSM_OK;                                      \
+    });                                                   \
   }
-  opts->o.max_bytes_for_level_base = bytes;
-  return LSM_OK;
-}
+#define LSM_C_SIZE_SETTER(name, type, min, max, def, doc)                                \
+  int lsm_options_set_##name(lsm_options* opts, size_t bytes) {                          \
+    return Guard([&] {                                                                   \
+      LSM_OPTS_REQUIRE();                                                                \
+      if (int rc = FromStatus(lsm::CheckOptionRange(#name, static_cast<uint64_t>(bytes), \
+                                                    static_cast<uint64_t>(min),          \
+                                                    static_cast<uint64_t>(max)))) {      \
+        return rc;                                                                       \
+      }                                                                                  \
+      opts->o.name = bytes;                                                              \
+      return LSM_OK;                                                                     \
+    });                                                                                  \
+  }
+#define LSM_C_INT_SETTER(name, min, max, def, doc)                                  \
+  int lsm_options_set_##name(lsm_options* opts, int n) {                            \
+    return Guard([&] {                                                              \
+      LSM_OPTS_REQUIRE();                                                           \
+      if (int rc = FromStatus(lsm::CheckOptionRange(#name, static_cast<int64_t>(n), \
+                                                    static_cast<int64_t>(min),      \
+                                                    static_cast<int64_t>(max)))) {  \
+        return rc;                                                                  \
+      }                                                                             \
+      opts->o.name = n;                                                             \
+      return LSM_OK;                                                                \
+    });                                                                             \
+  }
+// An enum setter takes the lsm.h constants of its row's values.
+#define LSM_C_ENUM_CASE(spelling, enumerator, c_code) \
+  if (code == (c_code)) {                             \
+    field = E::enumerator;                            \
+    return LSM_OK;                                    \
+  }
+#define LSM_C_ENUM_CONSTANT(spelling, enumerator, c_code) #c_code,
+#define LSM_C_ENUM_SETTER(name, type, def, values, doc)                                            \
+  int lsm_options_set_##name(lsm_options* opts, int code) {                                        \
+    return Guard([&] {                                                                             \
+      LSM_OPTS_REQUIRE();                                                                          \
+      using E = lsm::type;                                                                         \
+      E& field = opts->o.name;                                                                     \
+      values(LSM_C_ENUM_CASE);                                                                     \
+      return Fail(LSM_INVALID, #name " must be " +                                                 \
+                                   lsm::OptionAlternatives({values(LSM_C_ENUM_CONSTANT)}, false) + \
+                                   ", got " + std::to_string(code));                               \
+    });                                                                                            \
+  }
+#define LSM_C_CORE_ONLY(name, min, max, def, doc)
 
-int lsm_options_set_level_size_multiplier(lsm_options* opts, int n) {
-  LSM_OPTS_REQUIRE();
-  if (int rc = CheckRange(n, 2, 100, "level_size_multiplier")) return rc;
-  opts->o.level_size_multiplier = n;
-  return LSM_OK;
-}
-
-int lsm_options_set_wal_mmap(lsm_options* opts, int mode) {
-  LSM_OPTS_REQUIRE();
-  LSM_REQUIRE(mode == LSM_WAL_MMAP_AUTO || mode == LSM_WAL_MMAP_OFF || mode == LSM_WAL_MMAP_ON,
-              "wal_mmap must be LSM_WAL_MMAP_AUTO, LSM_WAL_MMAP_OFF or LSM_WAL_MMAP_ON, got " +
-                  std::to_string(mode));
-  opts->o.wal_mmap = mode == LSM_WAL_MMAP_OFF  ? lsm::LogMapping::kNever
-                     : mode == LSM_WAL_MMAP_ON ? lsm::LogMapping::kAlways
-                                               : lsm::LogMapping::kAuto;
-  return LSM_OK;
-}
+LSM_OPTION_TABLE(LSM_C_BOOL_SETTER, LSM_C_SIZE_SETTER, LSM_C_INT_SETTER, LSM_C_ENUM_SETTER,
+                 LSM_C_CORE_ONLY)
 
 namespace {
 
@@ -347,51 +301,47 @@ int ParseSize(const std::string& name, const char* value, unsigned long long max
 
 }  // namespace
 
+// lsm_options_set: each C ABI row of the table is a name; its value is
+// parsed by the row's kind and handed to the row's typed setter, which
+// checks the range.
+#define LSM_C_SET_BOOL(name, def, doc)               \
+  if (n == #name) {                                  \
+    int b;                                           \
+    if (int rc = ParseBool(n, value, &b)) return rc; \
+    return lsm_options_set_##name(opts, b);          \
+  }
+#define LSM_C_SET_SIZE(name, type, min, max, def, doc)         \
+  if (n == #name) {                                            \
+    unsigned long long u;                                      \
+    if (int rc = ParseSize(n, value, SIZE_MAX, &u)) return rc; \
+    return lsm_options_set_##name(opts, u);                    \
+  }
+#define LSM_C_SET_INT(name, min, max, def, doc)                 \
+  if (n == #name) {                                             \
+    unsigned long long u;                                       \
+    if (int rc = ParseSize(n, value, INT32_MAX, &u)) return rc; \
+    return lsm_options_set_##name(opts, static_cast<int>(u));   \
+  }
+#define LSM_C_SET_ENUM_CASE(spelling, enumerator, c_code) \
+  if (v == spelling) return set(c_code);
+#define LSM_C_ENUM_SPELLING(spelling, enumerator, c_code) spelling,
+#define LSM_C_SET_ENUM(name, type, def, values, doc)                                            \
+  if (n == #name) {                                                                             \
+    const std::string v(value);                                                                 \
+    auto set = [&](int code) { return lsm_options_set_##name(opts, code); };                    \
+    values(LSM_C_SET_ENUM_CASE);                                                                \
+    return Fail(LSM_INVALID, #name ": expected " +                                              \
+                                 lsm::OptionAlternatives({values(LSM_C_ENUM_SPELLING)}, true) + \
+                                 ", got \"" + v + "\"");                                        \
+  }
+
 int lsm_options_set(lsm_options* opts, const char* name, const char* value) {
   return Guard([&]() -> int {
     LSM_OPTS_REQUIRE();
     LSM_REQUIRE(name != nullptr, "option name is NULL");
     LSM_REQUIRE(value != nullptr, "option value is NULL");
     const std::string n(name);
-    int b;
-    unsigned long long u;
-    if (n == "create_if_missing" || n == "error_if_exists" || n == "paranoid_checks") {
-      if (int rc = ParseBool(n, value, &b)) return rc;
-      if (n == "create_if_missing") return lsm_options_set_create_if_missing(opts, b);
-      if (n == "error_if_exists") return lsm_options_set_error_if_exists(opts, b);
-      return lsm_options_set_paranoid_checks(opts, b);
-    }
-    if (n == "write_buffer_size" || n == "block_size" || n == "block_cache_size" ||
-        n == "target_file_size" || n == "max_bytes_for_level_base") {
-      if (int rc = ParseSize(n, value, SIZE_MAX, &u)) return rc;
-      if (n == "write_buffer_size") return lsm_options_set_write_buffer_size(opts, u);
-      if (n == "block_size") return lsm_options_set_block_size(opts, u);
-      if (n == "target_file_size") return lsm_options_set_target_file_size(opts, u);
-      if (n == "max_bytes_for_level_base") return lsm_options_set_max_bytes_for_level_base(opts, u);
-      return lsm_options_set_block_cache_size(opts, u);
-    }
-    if (n == "bloom_bits_per_key" || n == "max_open_files" || n == "background_threads" ||
-        n == "level_size_multiplier") {
-      if (int rc = ParseSize(n, value, INT32_MAX, &u)) return rc;
-      int i = static_cast<int>(u);
-      if (n == "bloom_bits_per_key") return lsm_options_set_bloom_bits_per_key(opts, i);
-      if (n == "max_open_files") return lsm_options_set_max_open_files(opts, i);
-      if (n == "level_size_multiplier") return lsm_options_set_level_size_multiplier(opts, i);
-      return lsm_options_set_background_threads(opts, i);
-    }
-    if (n == "compression") {
-      std::string v(value);
-      if (v == "none") return lsm_options_set_compression(opts, LSM_COMPRESSION_NONE);
-      if (v == "lz4") return lsm_options_set_compression(opts, LSM_COMPRESSION_LZ4);
-      return Fail(LSM_INVALID, "compression: expected \"none\" or \"lz4\", got \"" + v + "\"");
-    }
-    if (n == "wal_mmap") {
-      std::string v(value);
-      if (v == "auto") return lsm_options_set_wal_mmap(opts, LSM_WAL_MMAP_AUTO);
-      if (v == "off") return lsm_options_set_wal_mmap(opts, LSM_WAL_MMAP_OFF);
-      if (v == "on") return lsm_options_set_wal_mmap(opts, LSM_WAL_MMAP_ON);
-      return Fail(LSM_INVALID, "wal_mmap: expected \"auto\", \"off\" or \"on\", got \"" + v + "\"");
-    }
+    LSM_OPTION_TABLE(LSM_C_SET_BOOL, LSM_C_SET_SIZE, LSM_C_SET_INT, LSM_C_SET_ENUM, LSM_C_CORE_ONLY)
     return Fail(LSM_INVALID, "unknown option \"" + n + "\"");
   });
 }

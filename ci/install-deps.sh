@@ -23,13 +23,16 @@ java_packages=(swig default-jdk-headless maven)
 # The WAL's file-system tests mount btrfs and xfs images
 # (tests/core/posix_file_system_mount_test.cc).
 mount_packages=(btrfs-progs xfsprogs)
+# ci/abi-check.sh compares liblsm.so with the committed ABI baseline using
+# libabigail's abidw and abidiff.
+abi_packages=(abigail-tools)
 case "${1:-test}" in
   bench) packages+=("${bench_packages[@]}") ;;
   fuzz) packages+=("${fuzz_packages[@]}") ;;
   java) packages+=("${java_packages[@]}") ;;
   go) ;;
   *) packages+=(libgtest-dev libcmocka-dev "${fuzz_packages[@]}" "${bench_packages[@]}"
-                "${java_packages[@]}" "${mount_packages[@]}") ;;
+                "${java_packages[@]}" "${mount_packages[@]}" "${abi_packages[@]}") ;;
 esac
 
 # bindings/go needs Go 1.23 or later (its iterators are range-over-func

@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/env/file_system.h"
 #include "core/table/block.h"
 #include "core/table/format.h"

@@ -2,7 +2,6 @@ package lsm_test
 
 import (
 	"errors"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -109,23 +108,20 @@ func TestCloseClosesIteratorsAndSnapshots(t *testing.T) {
 }
 
 func TestUseAfterClose(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "db")
-	db, err := lsm.Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := open(t, nil)
 	var batch lsm.Batch
 	batch.Put(b("k"), b("v"))
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
 	checks := map[string]error{
-		"Close":        db.Close(),
-		"Put":          db.Put(b("k"), b("v"), nil),
-		"Delete":       db.Delete(b("k"), nil),
-		"Write":        db.Write(&batch, nil),
-		"Flush":        db.Flush(),
-		"CompactRange": db.CompactRange(nil, nil),
+		"Close":              db.Close(),
+		"Put":                db.Put(b("k"), b("v"), nil),
+		"Delete":             db.Delete(b("k"), nil),
+		"Write":              db.Write(&batch, nil),
+		"Flush":              db.Flush(),
+		"CompactRange":       db.CompactRange(nil, nil),
+		"WaitForCompactions": db.WaitForCompactions(),
 	}
 	_, checks["Get"] = db.Get(b("k"), nil)
 	_, checks["NewIterator"] = db.NewIterator(nil)
@@ -138,7 +134,7 @@ func TestUseAfterClose(t *testing.T) {
 		}
 	}
 	// The database itself was closed: it opens again.
-	db, err = lsm.Open(path, nil)
+	db, err := lsm.Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

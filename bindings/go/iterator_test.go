@@ -10,24 +10,6 @@ import (
 	"liblsm.io/lsm"
 )
 
-// fill puts keys "k0".."k(n-1)" zero-padded to 3 digits with values "v<i>".
-func fill(t testing.TB, db *lsm.DB, n int) {
-	t.Helper()
-	for i := 0; i < n; i++ {
-		mustPut(t, db, fmt.Sprintf("k%03d", i), fmt.Sprintf("v%d", i))
-	}
-}
-
-func newIter(t testing.TB, db *lsm.DB, ro *lsm.ReadOptions) *lsm.Iterator {
-	t.Helper()
-	it, err := db.NewIterator(ro)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { it.Close() })
-	return it
-}
-
 // at checks that it stands on key k with value v.
 func at(t testing.TB, it *lsm.Iterator, moved bool, k, v string) {
 	t.Helper()
@@ -101,22 +83,6 @@ func TestIteratorKeyIsStableUntilTheNextMove(t *testing.T) {
 	if it.KeyCopy() != nil || it.ValueCopy() != nil {
 		t.Fatal("copies of an invalid iterator")
 	}
-}
-
-func collect(seq func(func([]byte, []byte) bool)) []string {
-	var out []string
-	for k, v := range seq {
-		out = append(out, string(k)+"="+string(v))
-	}
-	return out
-}
-
-func keys(from, to int, step int) []string {
-	var out []string
-	for i := from; i != to; i += step {
-		out = append(out, fmt.Sprintf("k%03d=v%d", i, i))
-	}
-	return out
 }
 
 func TestIteratorRanges(t *testing.T) {

@@ -44,7 +44,10 @@ const (
 
 // Options configure Open. The zero value (or a nil *Options) is liblsm's
 // defaults; a zero field keeps its default. Sizes are in bytes, and out of
-// range values make Open fail with ErrInvalid (lsm.h gives the ranges).
+// range values make Open fail with ErrInvalid. Each field is the liblsm
+// option of the same name in snake_case (ErrorIfMissing is
+// create_if_missing inverted); docs/options.md, generated from liblsm's
+// option table, gives every option's range and default.
 type Options struct {
 	// ErrorIfMissing makes Open fail, instead of creating the database,
 	// when it does not exist.
@@ -52,33 +55,32 @@ type Options struct {
 	// ErrorIfExists makes Open fail when the database exists already.
 	ErrorIfExists bool
 	// WriteBufferSize is the memory buffered before a flush to a table
-	// file (default 4 MiB).
+	// file.
 	WriteBufferSize int
-	// BlockSize is the target size of a table block (default 4 KiB).
+	// BlockSize is the target size of a table block.
 	BlockSize int
-	// BlockCacheSize is the block cache's capacity (default 8 MiB).
+	// BlockCacheSize is the block cache's capacity.
 	BlockCacheSize int
-	// BloomBitsPerKey sizes the tables' bloom filters (default 10); a
-	// negative value builds none.
+	// BloomBitsPerKey sizes the tables' bloom filters; a negative value
+	// builds none.
 	BloomBitsPerKey int
-	// Compression of table blocks (default LZ4).
+	// Compression of table blocks.
 	Compression Compression
-	// MaxOpenFiles is the number of table files kept open (default 1000).
+	// MaxOpenFiles is the number of table files kept open.
 	MaxOpenFiles int
-	// BackgroundThreads flush and compact (default 2).
+	// BackgroundThreads flush and compact.
 	BackgroundThreads int
 	// ParanoidChecks makes Open fail on any damaged write-ahead-log record
 	// instead of skipping what can be skipped.
 	ParanoidChecks bool
-	// TargetFileSize is the size of the table files compactions write
-	// (default 8 MiB).
+	// TargetFileSize is the size of the table files compactions write.
 	TargetFileSize int
-	// MaxBytesForLevelBase is level 1's target size (default 64 MiB).
+	// MaxBytesForLevelBase is level 1's target size.
 	MaxBytesForLevelBase int
 	// LevelSizeMultiplier is each level's target size over the previous
-	// one's (default 10).
+	// one's.
 	LevelSizeMultiplier int
-	// WALMmap is how the write-ahead log appends (default WALMmapAuto).
+	// WALMmap is how the write-ahead log appends.
 	WALMmap WALMmap
 }
 
@@ -465,6 +467,21 @@ func (db *DB) CompactRange(begin, end []byte) error {
 	}
 	defer db.h.release()
 	return call(func() int { return capi.Compact_range(p, begin, end) })
+}
+
+// WaitForCompactions waits until no flush or compaction is running, queued
+// or due, and the files they made obsolete are deleted: the database's
+// files then stay as they are until the next write. It returns the error
+// that stopped background work, if one did (the database then refuses
+// writes until reopened). Writes made meanwhile by other goroutines may
+// make it wait longer.
+func (db *DB) WaitForCompactions() error {
+	p, ok := db.h.acquire()
+	if !ok {
+		return ErrClosed
+	}
+	defer db.h.release()
+	return call(func() int { return capi.Wait_for_compactions(p) })
 }
 
 // ApproximateSize returns about how many bytes table files use for keys in

@@ -6,64 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"liblsm.io/lsm"
 )
-
-// open opens a new database in a temporary directory, closed (if still
-// open) when the test ends.
-func open(t testing.TB, opts *lsm.Options) (*lsm.DB, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "db")
-	db, err := lsm.Open(path, opts)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db, path
-}
-
-func b(s string) []byte { return []byte(s) }
-
-func mustPut(t testing.TB, db *lsm.DB, k, v string) {
-	t.Helper()
-	if err := db.Put(b(k), b(v), nil); err != nil {
-		t.Fatalf("Put(%q): %v", k, err)
-	}
-}
-
-func mustGet(t testing.TB, db *lsm.DB, k, want string) {
-	t.Helper()
-	v, err := db.Get(b(k), nil)
-	if err != nil || string(v) != want {
-		t.Fatalf("Get(%q) = %q, %v; want %q", k, v, err, want)
-	}
-}
-
-func mustMiss(t testing.TB, db *lsm.DB, k string) {
-	t.Helper()
-	if v, err := db.Get(b(k), nil); err != lsm.ErrNotFound {
-		t.Fatalf("Get(%q) = %q, %v; want ErrNotFound", k, v, err)
-	}
-}
-
-// wantCode checks that err is an *Error of code c that errors.Is matches
-// with sentinel, and that its message contains msg.
-func wantCode(t testing.TB, err error, c lsm.Code, sentinel error, msg string) {
-	t.Helper()
-	var e *lsm.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error %v (%T) is not an *lsm.Error", err, err)
-	}
-	if e.Code != c || !errors.Is(err, sentinel) {
-		t.Fatalf("error %v: code %v, want %v (%v)", err, e.Code, c, sentinel)
-	}
-	if !strings.Contains(e.Message, msg) {
-		t.Fatalf("error %v: message %q does not contain %q", err, e.Message, msg)
-	}
-}
 
 func TestVersion(t *testing.T) {
 	if v := lsm.Version(); v != "0.1.0" {
@@ -357,11 +305,7 @@ func TestPathsAndNamesWithNUL(t *testing.T) {
 }
 
 func TestReopenAndDestroy(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "db")
-	db, err := lsm.Open(path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := open(t, nil)
 	mustPut(t, db, "kept", "1")
 	mustPut(t, db, "gone", "2")
 	db.Delete(b("gone"), nil)
@@ -369,7 +313,7 @@ func TestReopenAndDestroy(t *testing.T) {
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err = lsm.Open(path, &lsm.Options{ErrorIfMissing: true})
+	db, err := lsm.Open(path, &lsm.Options{ErrorIfMissing: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,6 +367,46 @@ func TestBatch(t *testing.T) {
 	}
 	mustGet(t, db, "c", strings.Repeat("c", 300))
 	mustGet(t, db, "a", "3")
+}
+
+// Four flushes of the same keys reach the level-0 trigger (4 by default);
+// once WaitForCompactions returns, the compaction they caused has run and
+// deleted its inputs: no sleeping, no polling.
+func TestWaitForCompactions(t *testing.T) {
+	db, path := open(t, nil)
+	if err := db.WaitForCompactions(); err != nil {
+		t.Fatalf("WaitForCompactions with nothing to wait for: %v", err)
+	}
+	for round := 0; round < 4; round++ {
+		for i := 0; i < 50; i++ {
+			mustPut(t, db, fmt.Sprintf("k%03d", i), fmt.Sprintf("v%d-%03d", round, i))
+		}
+		if err := db.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := db.WaitForCompactions(); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.Property("lsm.num-files-at-level0"); n != "0" {
+		t.Fatalf("level 0 after WaitForCompactions: %s files", n)
+	}
+	listed := 0
+	for level := 0; level < 7; level++ {
+		v, err := db.Property(fmt.Sprintf("lsm.num-files-at-level%d", level))
+		n, perr := strconv.Atoi(v)
+		if err != nil || perr != nil {
+			t.Fatalf("level %d: %q, %v, %v", level, v, err, perr)
+		}
+		listed += n
+	}
+	tables, err := filepath.Glob(filepath.Join(path, "*.sst"))
+	if err != nil || listed < 1 || len(tables) != listed {
+		t.Fatalf("%d tables listed by the levels, %d on disk (%v): the inputs are not all deleted",
+			listed, len(tables), err)
+	}
+	mustGet(t, db, "k007", "v3-007")
+	mustGet(t, db, "k049", "v3-049")
 }
 
 func TestFlushCompactPropertyApproximateSize(t *testing.T) {

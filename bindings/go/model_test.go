@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -40,12 +39,10 @@ func TestModel(t *testing.T) {
 
 func runModel(t *testing.T, seed uint64, ops int) {
 	rng := rand.New(rand.NewPCG(seed, 0))
-	path := filepath.Join(t.TempDir(), "db")
 	opts := &lsm.Options{WriteBufferSize: 64 << 10, TargetFileSize: 64 << 10, MaxBytesForLevelBase: 1 << 20}
-	db, err := lsm.Open(path, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path := open(t, opts)
+	// The reopens below replace db; the last one is closed here (open
+	// closes only the first).
 	defer func() { db.Close() }()
 	m := model{}
 	type snap struct {
@@ -191,6 +188,7 @@ func runModel(t *testing.T, seed uint64, ops int) {
 				t.Fatal(err)
 			}
 			snaps = nil
+			var err error
 			if db, err = lsm.Open(path, opts); err != nil {
 				t.Fatal(err)
 			}

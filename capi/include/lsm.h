@@ -71,10 +71,24 @@ extern "C" {
 
 /* ------------------------------------------------------------ version */
 
+/* The version of this header. These three lines are where liblsm's version
+ * is defined: the build (CMakeLists.txt) reads them, and the other copies
+ * (LSM_VERSION_STRING, the Java binding's pom.xml) are checked against them
+ * (ci/version-check.sh). A program built against version X.Y.Z runs with
+ * any liblsm.so.X of that version or later (docs/abi.md); lsm_version()
+ * says which one it loaded. MINOR and PATCH stay below 100. */
 #define LSM_VERSION_MAJOR 0
 #define LSM_VERSION_MINOR 1
 #define LSM_VERSION_PATCH 0
 #define LSM_VERSION_STRING "0.1.0"
+/* The version as one number, MAJOR * 10000 + MINOR * 100 + PATCH (0.1.0 is
+ * 100, 1.2.3 would be 10203), so that C code can test it in the
+ * preprocessor: #if LSM_VERSION_NUMBER >= 200 for 0.2.0 or later. (Hidden
+ * from SWIG, which would turn the expression into a variable set at run
+ * time; a binding has lsm_version().) */
+#ifndef SWIG
+#define LSM_VERSION_NUMBER (LSM_VERSION_MAJOR * 10000 + LSM_VERSION_MINOR * 100 + LSM_VERSION_PATCH)
+#endif
 
 /* The version of the library actually linked, e.g. "0.1.0". */
 LSM_EXPORT const char *lsm_version(void);
@@ -129,7 +143,8 @@ typedef struct lsm_snapshot lsm_snapshot;
 #define LSM_COMPRESSION_LZ4 1
 
 /* Creates a set of database options holding the defaults listed at each
- * setter. Returns LSM_NO_MEMORY if allocation fails. */
+ * setter (docs/options.md tabulates every option, its range and its
+ * default). Returns LSM_NO_MEMORY if allocation fails. */
 LSM_EXPORT int lsm_options_create(lsm_options **out);
 /* Frees options; NULL is allowed. Options may be freed right after
  * lsm_open: the database keeps its own copy. */

@@ -1,86 +1,18 @@
+// The database's public operations: writes (through the write queue),
+// reads, snapshots, flush and manual compaction, properties and statistics,
+// close. db.h says how the class is spread over files.
 #include "core/db/db.h"
 
 #include <algorithm>
 #include <chrono>
-#include <cinttypes>
-#include <cstdio>
-#include <new>
 
 #include "core/db/filename.h"
 #include "core/log/log_format.h"
-#include "core/log/log_reader.h"
 #include "core/table/merging_iterator.h"
-#include "core/table/table_builder.h"
-#include "core/util/signal.h"
 
 namespace lsm {
 
 namespace {
-
-// A write group's memtable insert. The arena can run out of memory midway:
-// that must come back as a status (and then, as bg_error_, stop writes until
-// reopening), not as an exception unwinding out of a queued writer, which
-// would leave the write queue pointing at a dead Writer and every other
-// writer waiting forever. The entries already inserted stay invisible: the
-// group's sequence is never published.
-Status InsertGroup(const WriteBatch* group, MemTable* mem, SequenceNumber first) {
-  try {
-    return group->InsertInto(mem, first);
-  } catch (const std::bad_alloc&) {
-    return Status::NoMemory("out of memory inserting a write group into the memtable");
-  }
-}
-
-}  // namespace
-
-struct DB::Writer {
-  const WriteBatch* batch = nullptr;  // null: a flush request
-  bool sync = false;
-  std::thread::id thread = std::this_thread::get_id();
-  bool force_flush = false;
-  bool done = false;  // written before signal is set, read after
-  Status status;
-  Signal signal;  // set once: done, or now at the front and leading
-
-  // A sync leader may hand a waiting sync writer of its group the group's
-  // memtable insert, which that writer then runs while the leader syncs
-  // (see WriteImpl). The leader fills in the insert, then moves chore from
-  // kNone to kOffered; the writer runs it and stores kDone. A writer about
-  // to sleep moves kNone to kRefused first, so nothing is offered to a
-  // thread that would have to be woken for it.
-  enum Chore : int { kNone, kOffered, kDone, kRefused };
-  std::atomic<int> chore{kNone};
-  const WriteBatch* chore_batch = nullptr;
-  MemTable* chore_mem = nullptr;
-  SequenceNumber chore_first = 0;
-  Status chore_status;
-
-  // Runs an offered insert (poll of Signal::Wait; about_to_sleep: refuse
-  // from now on if nothing was offered).
-  void RunChore(bool about_to_sleep) {
-    int state = chore.load(std::memory_order_acquire);
-    if (state == kNone && about_to_sleep &&
-        chore.compare_exchange_strong(state, kRefused, std::memory_order_acq_rel)) {
-      return;
-    }
-    if (state != kOffered) return;
-    chore_status = InsertGroup(chore_batch, chore_mem, chore_first);
-    chore.store(kDone, std::memory_order_release);
-  }
-};
-
-namespace {
-
-// The most a queued sync writer spins before sleeping (see WriteImpl).
-constexpr uint64_t kMaxSyncSpinMicros = 250;
-
-TableOptions MakeTableOptions(const Options& o) {
-  TableOptions t;
-  t.block_size = o.block_size;
-  t.lz4 = o.compression == Compression::kLz4;
-  t.bloom_bits_per_key = o.bloom_bits_per_key;
-  return t;
-}
 
 uint64_t NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -106,37 +38,6 @@ Status DB::CheckValue(std::string_view value) {
   return Status::OK();
 }
 
-DB::DB(const Options& options, std::string dir)
-    : options_(options), dir_(std::move(dir)),
-      fs_(options.fs != nullptr ? options.fs : FileSystem::Default()), picker_(options_) {
-  if (options_.block_cache_size > 0) {
-    block_cache_ = std::make_unique<BlockCache>(options_.block_cache_size);
-  }
-  table_cache_ = std::make_unique<TableCache>(dir_, fs_, options_.max_open_files,
-                                              block_cache_.get(), &filter_stats_);
-  versions_ = std::make_unique<VersionSet>(dir_, fs_);
-}
-
-Status DB::Open(const Options& options, const std::string& path, std::unique_ptr<DB>* out) {
-  out->reset();
-  if (path.empty()) return Status::Invalid("database path is empty");
-  std::unique_ptr<DB> db(new DB(options, path));
-  Status s = db->Recover();
-  // A missing file here (a parent directory, say) is a file-system failure
-  // to the caller, not a missing key.
-  if (s.IsNotFound()) return Status::IOError(s.message());
-  if (!s.ok()) return s;
-  for (int i = 0; i < std::max(1, options.background_threads); i++) {
-    db->threads_.emplace_back([p = db.get()] { p->BackgroundWorker(); });
-  }
-  {
-    std::lock_guard<std::mutex> l(db->mu_);
-    db->MaybeScheduleCompaction();
-  }
-  *out = std::move(db);
-  return Status::OK();
-}
-
 Status DB::Close() {
   if (closed_) return close_status_;
   closed_ = true;
@@ -159,252 +60,16 @@ Status DB::Close() {
   }
   Status m = versions_->Close();
   if (s.ok()) s = m;
+  // What background work made obsolete goes now; the live tables' last
+  // references go with versions_, and those tables stay.
+  obsolete_->Purge();
+  obsolete_->Stop();
   lock_.reset();
   close_status_ = s;
   return s;
 }
 
 DB::~DB() { Close(); }
-
-// ---------------------------------------------------------------- recovery
-
-Status DB::Recover() {
-  Status s;
-  if (!fs_->FileExists(dir_)) {
-    if (!options_.create_if_missing) {
-      return Status::Invalid(dir_ + ": database does not exist (create_if_missing is off)");
-    }
-    s = fs_->CreateDir(dir_);
-    if (!s.ok()) return s;
-  } else if (!options_.create_if_missing && !fs_->FileExists(CurrentFileName(dir_))) {
-    // Checked before locking too, so a directory that is no database is
-    // left as it was (no LOCK file).
-    return Status::Invalid(dir_ + ": database does not exist (create_if_missing is off)");
-  }
-  s = fs_->LockFile(LockFileName(dir_), &lock_);
-  if (!s.ok()) return s;
-
-  if (!fs_->FileExists(CurrentFileName(dir_))) {
-    if (!options_.create_if_missing) {
-      return Status::Invalid(dir_ + ": database does not exist (create_if_missing is off)");
-    }
-    s = versions_->CreateNew();
-    if (!s.ok()) return s;
-    s = versions_->Close();  // the MANIFEST is rewritten below
-    if (!s.ok()) return s;
-  } else if (options_.error_if_exists) {
-    return Status::Invalid(dir_ + ": database exists (error_if_exists is on)");
-  }
-
-  s = versions_->Recover();
-  if (!s.ok()) return s;
-
-  std::vector<std::string> names;
-  s = fs_->GetChildren(dir_, &names);
-  if (!s.ok()) return s;
-  std::set<uint64_t> tables_on_disk;
-  std::vector<uint64_t> logs;
-  // Numbers the MANIFEST has handed out are ours whatever their size; of
-  // the others, only those a counter could have reached since (see
-  // kMaxAdoptedFileNumber). Files that are not ours are left alone: not
-  // adopted, replayed or deleted, just counted in "lsm.stats".
-  const uint64_t manifest_next = versions_->next_file_number();
-  for (const std::string& name : names) {
-    uint64_t number;
-    FileType type;
-    if (!ParseFileName(name, &number, &type)) {
-      if (ResemblesFileName(name)) NoteIgnoredFile(name, "not a name liblsm writes");
-      continue;
-    }
-    if (number >= manifest_next && number > kMaxAdoptedFileNumber) {
-      NoteIgnoredFile(name, "number out of range");
-      continue;
-    }
-    versions_->MarkFileNumberUsed(number);
-    if (type == FileType::kTable) tables_on_disk.insert(number);
-    if (type == FileType::kLog && number >= versions_->log_number()) logs.push_back(number);
-  }
-  // The log the MANIFEST names was created (and its directory entry
-  // synced) before any edit named it, and is deleted only after a later
-  // synced edit moves past it. If it is gone, the MANIFEST lost edits that
-  // had taken effect (a damaged or cut tail): opening would serve an older
-  // state, so refuse. (Lost compaction edits show as missing tables below.)
-  if (versions_->log_number() != 0 &&
-      std::find(logs.begin(), logs.end(), versions_->log_number()) == logs.end()) {
-    return Status::Corruption(
-        dir_ + ": the MANIFEST names write-ahead log " + std::to_string(versions_->log_number()) +
-        ", which is gone: the MANIFEST lost edits that had taken effect");
-  }
-  auto current = versions_->current();
-  for (int level = 0; level < kNumLevels; level++) {
-    for (const auto& f : current->files(level)) {
-      if (tables_on_disk.count(f->number) == 0) {
-        return Status::Corruption(TableFileName(dir_, f->number) + ": table file is missing");
-      }
-    }
-  }
-
-  std::sort(logs.begin(), logs.end());
-  VersionEdit edit;
-  SequenceNumber max_sequence = versions_->last_sequence();
-  std::optional<SequenceNumber> last_replayed;  // of the batches replayed so far
-  std::shared_ptr<MemTable> mem = NewMemTable();
-  for (uint64_t number : logs) {
-    s = ReplayLog(number, &mem, &edit, &max_sequence, &last_replayed);
-    if (!s.ok()) {
-      // Replay may have flushed earlier logs to tables that no MANIFEST
-      // names: remove them, so that a refused open leaves the directory
-      // as it found it.
-      for (const auto& [level, f] : edit.new_files) fs_->RemoveFile(TableFileName(dir_, f.number));
-      return s;
-    }
-  }
-  std::mutex recovery_mu;  // nothing else runs yet; LogAndApply wants a lock
-  std::unique_lock<std::mutex> lock(recovery_mu);
-  versions_->set_last_sequence(max_sequence);
-  if (!mem->empty()) {
-    s = WriteLevel0Table(mem.get(), &edit, &lock);
-    if (!s.ok()) return s;
-  }
-
-  // A fresh WAL; the replayed ones become obsolete once the edit commits.
-  log_number_ = versions_->NewFileNumber();
-  std::unique_ptr<WritableFile> file;
-  s = fs_->NewLogFile(LogFileName(dir_, log_number_), options_.wal_mmap, &file);
-  if (s.ok()) s = fs_->SyncDir(dir_);
-  if (!s.ok()) return s;
-  log_ = std::make_unique<LogWriter>(std::move(file));
-  edit.log_number = log_number_;
-  s = versions_->LogAndApply(&edit, &lock);
-  if (!s.ok()) return s;
-  pending_outputs_.clear();
-  mem_ = NewMemTable();
-  std::unique_lock<std::mutex> l(mu_);
-  DeleteObsoleteFiles(&l);
-  return Status::OK();
-}
-
-// A file in the directory that is not the database's (see Recover).
-void DB::NoteIgnoredFile(const std::string& name, const char* why) {
-  if (ignored_files_++ == 0) first_ignored_file_ = name + ": " + why;
-}
-
-Status DB::ReplayLog(uint64_t number, std::shared_ptr<MemTable>* mem, VersionEdit* edit,
-                     SequenceNumber* max_sequence,
-                     std::optional<SequenceNumber>* last_replayed) {
-  const std::string path = LogFileName(dir_, number);
-  std::unique_ptr<SequentialFile> file;
-  Status s = fs_->NewSequentialFile(path, &file);
-  if (!s.ok()) return s;
-  LogReader reader(std::move(file));
-  std::string record;
-  WriteBatch batch;
-  std::mutex replay_mu;
-  std::unique_lock<std::mutex> lock(replay_mu);
-  while (reader.ReadRecord(&record)) {
-    s = batch.SetRep(record);
-    // Parsed whole before any of it is applied: a batch is all or nothing.
-    if (s.ok()) s = batch.Validate();
-    // Sequence numbers must fit in 56 bits and grow from batch to batch (a
-    // repeat would make two entries with one internal key).
-    if (s.ok() && batch.Count() > 0) {
-      const SequenceNumber first = batch.sequence(), last = first + (batch.Count() - 1);
-      if (first > kMaxSequenceNumber || batch.Count() - 1 > kMaxSequenceNumber - first) {
-        s = Status::Corruption("write batch sequence numbers out of range");
-      } else if (last_replayed->has_value() && first <= **last_replayed) {
-        s = Status::Corruption("write batch sequence numbers do not increase");
-      } else {
-        s = batch.InsertInto(mem->get());
-        if (s.ok()) {
-          *last_replayed = last;
-        }
-      }
-    }
-    // A record whose checksum holds but that holds an operation this
-    // version does not know was written by a newer one: skipping it as
-    // damage would lose that library's acknowledged writes (and the log is
-    // deleted once recovery ends), so the open is refused.
-    if (s.IsNotSupported()) return Status::NotSupported(path + ": " + s.message());
-    if (!s.ok()) {
-      // A record whose checksum holds but whose contents do not parse:
-      // treated like a damaged record, skipped whole.
-      if (options_.paranoid_checks) return Status::Corruption(path + ": " + s.message());
-      wal_dropped_records_++;
-      wal_dropped_bytes_ += record.size();
-      continue;
-    }
-    if (batch.Count() > 0) {
-      *max_sequence = std::max(*max_sequence, batch.sequence() + batch.Count() - 1);
-    }
-    if ((*mem)->ApproximateMemoryUsage() > options_.write_buffer_size) {
-      versions_->set_last_sequence(*max_sequence);
-      s = WriteLevel0Table(mem->get(), edit, &lock);
-      if (!s.ok()) return s;
-      *mem = NewMemTable();
-    }
-  }
-  if (!reader.io_status().ok()) return reader.io_status();
-  if (!reader.corruption().ok()) {
-    if (options_.paranoid_checks) {
-      return Status::Corruption(path + ": " + reader.corruption().message());
-    }
-  }
-  wal_dropped_records_ += reader.dropped_records();
-  wal_dropped_bytes_ += reader.dropped_bytes();
-  wal_torn_tail_bytes_ += reader.torn_tail_bytes();
-  return Status::OK();
-}
-
-// ------------------------------------------------------------ table output
-
-Status DB::BuildTable(Iterator* input, uint64_t number, FileMetaData* meta) {
-  meta->number = number;
-  meta->file_size = 0;
-  const std::string path = TableFileName(dir_, number);
-  std::unique_ptr<WritableFile> file;
-  Status s = fs_->NewWritableFile(path, &file);
-  if (!s.ok()) return s;
-  TableBuilder builder(MakeTableOptions(options_), file.get());
-  input->SeekToFirst();
-  if (input->Valid()) meta->smallest.assign(input->key());
-  for (; input->Valid() && s.ok(); input->Next()) {
-    meta->largest.assign(input->key());
-    s = builder.Add(input->key(), input->value());
-  }
-  if (s.ok()) s = input->status();
-  if (s.ok()) s = builder.Finish();
-  if (s.ok()) s = file->Sync();
-  Status c = file->Close();
-  if (s.ok()) s = c;
-  if (s.ok()) s = fs_->SyncDir(dir_);
-  if (s.ok() && builder.num_entries() > 0) {
-    meta->file_size = builder.file_size();
-  } else {
-    fs_->RemoveFile(path);  // failed, or nothing to keep (file_size stays 0)
-  }
-  return s;
-}
-
-// Writes mem to a new level-0 table and records it in *edit. Called with
-// *lock held; releases it while writing. The table's number stays in
-// pending_outputs_ (so that no one deletes it) until the caller has
-// installed the edit and erases it.
-Status DB::WriteLevel0Table(MemTable* mem, VersionEdit* edit, std::unique_lock<std::mutex>* lock) {
-  FileMetaData meta;
-  meta.number = versions_->NewFileNumber();
-  pending_outputs_.insert(meta.number);
-  auto iter = mem->NewIterator();
-  lock->unlock();
-  Status s = BuildTable(iter.get(), meta.number, &meta);
-  lock->lock();
-  if (s.ok() && meta.file_size > 0) {
-    edit->AddFile(0, meta);
-    flush_count_++;
-    flush_bytes_ += meta.file_size;
-    comp_stats_[0].written_bytes += meta.file_size;
-  }
-  return s;
-}
 
 // ------------------------------------------------------------------ writes
 
@@ -452,60 +117,25 @@ Status DB::Write(const WriteOptions& wo, const WriteBatch& batch) {
 }
 
 Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force_flush) {
-  Writer w;
-  w.batch = batch;
-  w.sync = wo.sync;
-  w.force_flush = force_flush;
-
+  WriteQueue::Writer w(batch, wo.sync);
   std::unique_lock<std::mutex> l(mu_);
-  writers_.push_back(&w);
-  queued_writers_.store(writers_.size(), std::memory_order_release);
-  if (&w != writers_.front()) {
-    // Wait without mu_: a leader finishing a group signals each writer it
-    // served, and the writer that is then at the front.
-    // A sync writer expects to wait about one fdatasync: it spins through
-    // up to two syncs' time (bounded, for slow disks) so that it is
-    // running, not asleep, when its group is done (see Signal::Wait).
-    const auto spin = std::chrono::microseconds(
-        w.sync ? std::min<uint64_t>(kMaxSyncSpinMicros, 2 * last_sync_micros_) : 0);
-    l.unlock();
-    if (w.sync) {
-      w.signal.Wait(spin, [&w](bool about_to_sleep) { w.RunChore(about_to_sleep); });
-    } else {
-      w.signal.Wait(spin);
-    }
-    if (w.done) return w.status;
-    l.lock();
-  }
+  if (write_queue_.Join(&w, &l)) return w.status;
 
   // This thread leads a group. Only the leader switches memtables and
   // inserts into mem_, so mem_ is stable while it works unlocked.
   Status s = MakeRoomForWrite(force_flush, &l);
-  Writer* last_writer = &w;
+  WriteQueue::Group group;
   if (s.ok() && batch != nullptr) {
-    if (w.sync) WaitForSyncCompany(&l);
-    const WriteBatch* group = BuildBatchGroup(&last_writer);
+    group = write_queue_.FormGroup(&w, &l);
+    const WriteBatch* const updates = group.batch;
     const SequenceNumber first = versions_->last_sequence() + 1;
-    const SequenceNumber last = first + group->Count() - 1;
+    const SequenceNumber last = first + updates->Count() - 1;
     // The record is the group's operations behind a fresh header carrying
     // the sequence: the caller's batch is never modified.
     char header[WriteBatch::kHeaderSize];
     EncodeFixed64(header, first);
-    EncodeFixed32(header + 8, group->Count());
+    EncodeFixed32(header + 8, updates->Count());
     const bool sync = w.sync;
-    if (sync) {
-      // The threads this sync group serves (see WaitForSyncCompany): only
-      // the sync writers, since non-sync writes a sync leader took along
-      // are neither sync writes nor company worth waiting for.
-      group_sync_threads_.clear();
-      for (Writer* x : writers_) {
-        if (x->sync) group_sync_threads_.push_back(x->thread);
-        if (x == last_writer) break;
-      }
-    }
-    // A second sync writer in the group is likely spinning (see above):
-    // it can insert the group into the memtable while this thread syncs.
-    Writer* helper = sync && last_writer != &w && writers_[1]->sync ? writers_[1] : nullptr;
     MemTable* mem = mem_.get();
     LogWriter* log = log_.get();
     l.unlock();
@@ -517,137 +147,49 @@ Status DB::WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force
     // persisted only by a flush after a leader switches it out, which
     // bg_error_ prevents from then on (nor does closing flush).
     const uint64_t mapped_before = log->bytes_mapped();
-    s = log->AddRecord(std::string_view(header, sizeof(header)), group->body(),
+    s = log->AddRecord(std::string_view(header, sizeof(header)), updates->body(),
                        sync ? LogWriter::Then::kFlushForSync : LogWriter::Then::kFlush);
     const uint64_t mapped = log->bytes_mapped() - mapped_before;
-    bool handed = false;
-    if (s.ok() && helper != nullptr) {
-      helper->chore_batch = group;
-      helper->chore_mem = mem;
-      helper->chore_first = first;
-      int none = Writer::kNone;
-      handed = helper->chore.compare_exchange_strong(none, Writer::kOffered, std::memory_order_acq_rel);
-    }
-    if (s.ok() && !handed) s = InsertGroup(group, mem, first);
+    const bool handed = s.ok() && group.helper != nullptr &&
+                        WriteQueue::OfferInsert(group.helper, updates, mem, first);
+    if (s.ok() && !handed) s = WriteQueue::InsertGroup(updates, mem, first);
     bool synced = false;
     uint64_t sync_micros = 0;
     size_t expected = 0;
     if (s.ok() && sync) {
-      // Leader-only state: the next leader starts after this one is done.
-      expected = CountSyncThreads();
+      expected = write_queue_.CountSyncThreads();
       const uint64_t start = NowMicros();
       s = log->Sync();
       sync_micros = NowMicros() - start;
       synced = true;
     }
     if (handed) {
-      // The helper cannot sleep before it is done: it took the insert on.
-      while (helper->chore.load(std::memory_order_acquire) != Writer::kDone) std::this_thread::yield();
-      if (s.ok()) s = helper->chore_status;
+      Status helped = WriteQueue::AwaitInsert(group.helper);
+      if (s.ok()) s = helped;
     }
     l.lock();
     if (synced) {
-      last_sync_micros_ = sync_micros;
-      wal_sync_micros_ += sync_micros;
-      wal_syncs_++;
-      if (handed) helped_syncs_++;
+      write_queue_.RecordSync(sync_micros);
+      stats_.wal_sync_micros += sync_micros;
+      stats_.wal_syncs++;
+      if (handed) stats_.helped_syncs++;
     }
     if (s.ok()) {
       versions_->set_last_sequence(last);
-      user_bytes_written_ += group->ApproximateSize();
-      wal_bytes_written_ += group->ApproximateSize() + kLogHeaderSize;
-      wal_bytes_mapped_ += mapped;
-      if (sync) {
-        expected_sync_writers_ = expected;
-        synced_writes_ += group_sync_threads_.size();
-        last_sync_group_.swap(group_sync_threads_);
-      }
+      stats_.user_bytes_written += updates->ApproximateSize();
+      stats_.wal_bytes_written += updates->ApproximateSize() + kLogHeaderSize;
+      stats_.wal_bytes_mapped += mapped;
+      if (sync) stats_.synced_writes += write_queue_.SyncGroupWritten(expected);
     } else if (bg_error_.ok()) {
       // The WAL may now end in a partial record, and whether the group
       // reached the disk is unknown: refuse writes until reopened.
       bg_error_ = s;
     }
-    if (group == &group_batch_) group_batch_.Clear();
   }
-
-  while (true) {
-    Writer* ready = writers_.front();
-    writers_.pop_front();
-    queued_writers_.store(writers_.size(), std::memory_order_release);
-    if (ready != &w) {
-      ready->status = s;
-      ready->done = true;
-      ready->signal.Set();  // ready may be gone from here on
-    }
-    if (ready == last_writer) break;
-  }
-  // The next leader cannot leave before it is signalled, so it is safe to
-  // signal after unlocking, which spares it waking into a held mu_.
-  Writer* next = writers_.empty() ? nullptr : writers_.front();
+  WriteQueue::Writer* next = write_queue_.Finish(&w, group, s);
   l.unlock();
-  if (next != nullptr) next->signal.Set();
+  WriteQueue::Wake(next);
   return s;
-}
-
-// The number of distinct threads among this sync group's and the last
-// one's: how many sync writers the next leader may expect.
-size_t DB::CountSyncThreads() {
-  sync_thread_scratch_.assign(group_sync_threads_.begin(), group_sync_threads_.end());
-  sync_thread_scratch_.insert(sync_thread_scratch_.end(), last_sync_group_.begin(),
-                              last_sync_group_.end());
-  std::sort(sync_thread_scratch_.begin(), sync_thread_scratch_.end());
-  return static_cast<size_t>(std::unique(sync_thread_scratch_.begin(), sync_thread_scratch_.end()) -
-                             sync_thread_scratch_.begin());
-}
-
-// A sync group costs one fdatasync however many writers it holds, but when
-// several threads write synchronously in a loop they fall into two cohorts
-// that alternate (one syncs while the other queues), halving what one sync
-// could cover. So a sync leader that has recently served N distinct threads
-// waits, for a small part of one sync's duration, until N writers are
-// queued. A single writer never waits.
-void DB::WaitForSyncCompany(std::unique_lock<std::mutex>* lock) {
-  if (expected_sync_writers_ <= 1 || writers_.size() >= expected_sync_writers_) return;
-  const auto wait = std::chrono::microseconds(std::min<uint64_t>(500, last_sync_micros_ / 2 + 1));
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  // Spin (yielding) rather than sleep: the wait is short, and a sleeping
-  // thread's wake-up would cost about as much as the wait saves.
-  const size_t expected = expected_sync_writers_;
-  lock->unlock();
-  bool arrived = false;
-  while (!(arrived = queued_writers_.load(std::memory_order_acquire) >= expected) &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::yield();
-  }
-  lock->lock();
-  // Someone is slower, or stopped writing: expect one fewer next time.
-  if (!arrived && writers_.size() < expected_sync_writers_) expected_sync_writers_--;
-}
-
-// REQUIRES: the front writer has a batch. Returns the batch to log: the
-// leader's own, or group_batch_ holding it and the batches queued behind.
-const WriteBatch* DB::BuildBatchGroup(Writer** last_writer) {
-  Writer* first = writers_.front();
-  const WriteBatch* result = first->batch;
-  size_t size = first->batch->ApproximateSize();
-  // Small writes must not wait behind a large group.
-  size_t max_size = size <= (128 << 10) ? size + (128 << 10) : (1 << 20);
-  *last_writer = first;
-  for (auto it = writers_.begin() + 1; it != writers_.end(); ++it) {
-    Writer* w = *it;
-    if (w->sync && !first->sync) break;  // a sync write needs a syncing leader
-    if (w->batch == nullptr) break;      // a flush request goes alone
-    size += w->batch->ApproximateSize();
-    if (size > max_size) break;
-    if (result == first->batch) {
-      group_batch_.Clear();
-      group_batch_.Append(*first->batch);
-      result = &group_batch_;
-    }
-    group_batch_.Append(*w->batch);
-    *last_writer = w;
-  }
-  return result;
 }
 
 Status DB::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock) {
@@ -663,8 +205,8 @@ Status DB::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock) {
       lock->unlock();
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
       lock->lock();
-      stall_micros_ += NowMicros() - start;
-      slowdowns_++;
+      stats_.stall_micros += NowMicros() - start;
+      stats_.slowdowns++;
       continue;
     }
     if (mem_->empty()) return Status::OK();  // nothing to flush
@@ -672,11 +214,11 @@ Status DB::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock) {
     if (imm_ != nullptr || l0 >= options_.level0_stop_trigger) {
       // The previous memtable is still being flushed, or level 0 is full:
       // wait (writes stop, they do not fail).
-      if (l0 >= options_.level0_stop_trigger) stops_++;
+      if (l0 >= options_.level0_stop_trigger) stats_.stops++;
       uint64_t start = NowMicros();
       MaybeScheduleCompaction();
       bg_cv_.wait(*lock);
-      stall_micros_ += NowMicros() - start;
+      stats_.stall_micros += NowMicros() - start;
       continue;
     }
     uint64_t number = versions_->NewFileNumber();
@@ -698,6 +240,7 @@ Status DB::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock) {
     }
     s = log_->Close();
     log_ = std::make_unique<LogWriter>(std::move(file));
+    old_logs_.push_back(log_number_);  // removed once the flush installs
     log_number_ = number;
     if (!s.ok()) {
       // The old WAL's last writes were acknowledged; if closing it failed,
@@ -718,109 +261,6 @@ Status DB::Flush() {
   std::unique_lock<std::mutex> l(mu_);
   bg_cv_.wait(l, [this] { return imm_ == nullptr || !bg_error_.ok(); });
   return bg_error_;
-}
-
-// -------------------------------------------------------- background work
-
-void DB::Schedule(std::function<void()> job) {
-  jobs_.push_back(std::move(job));
-  jobs_cv_.notify_one();
-}
-
-void DB::BackgroundWorker() {
-  std::unique_lock<std::mutex> l(mu_);
-  while (true) {
-    jobs_cv_.wait(l, [this] { return !jobs_.empty() || shutting_down_; });
-    if (jobs_.empty()) return;  // shutting down with nothing queued
-    auto job = std::move(jobs_.front());
-    jobs_.pop_front();
-    jobs_running_++;
-    l.unlock();
-    job();
-    l.lock();
-    jobs_running_--;
-    bg_cv_.notify_all();
-  }
-}
-
-void DB::MaybeScheduleFlush() {
-  if (flush_scheduled_ || imm_ == nullptr || shutting_down_) return;
-  flush_scheduled_ = true;
-  Schedule([this] { BackgroundFlush(); });
-}
-
-int DB::MaxBackgroundCompactions() const {
-  // One thread stays free for flushes when there are several.
-  return std::max(1, options_.background_threads - 1);
-}
-
-void DB::MaybeScheduleCompaction() {
-  if (shutting_down_ || !bg_error_.ok()) return;
-  if (compactions_scheduled_ >= MaxBackgroundCompactions()) return;
-  auto v = versions_->current();
-  bool needed = false;
-  for (int level = 0; level + 1 < kNumLevels && !needed; level++) {
-    needed = picker_.Score(*v, level) >= 1.0;
-  }
-  if (!needed) return;
-  compactions_scheduled_++;
-  Schedule([this] { BackgroundCompaction(); });
-}
-
-void DB::BackgroundFlush() {
-  std::unique_lock<std::mutex> l(mu_);
-  Status s;
-  if (imm_ != nullptr && bg_error_.ok()) {
-    VersionEdit edit;
-    std::shared_ptr<MemTable> imm = imm_;
-    s = WriteLevel0Table(imm.get(), &edit, &l);
-    if (s.ok()) {
-      edit.log_number = log_number_;  // every older WAL is now in a table
-      s = versions_->LogAndApply(&edit, &l);
-    }
-    for (const auto& [level, f] : edit.new_files) pending_outputs_.erase(f.number);
-    if (s.ok()) {
-      max_level0_files_ = std::max(max_level0_files_, versions_->current()->NumFiles(0));
-      imm_.reset();
-      DeleteObsoleteFiles(&l);
-    } else {
-      if (bg_error_.ok()) bg_error_ = s;
-      if (shutting_down_ && shutdown_error_.ok()) shutdown_error_ = s;
-    }
-  }
-  flush_scheduled_ = false;
-  // While DeleteObsoleteFiles had the mutex released, a writer may have
-  // frozen the next memtable; its MaybeScheduleFlush saw this flush still
-  // scheduled and left it to us.
-  MaybeScheduleFlush();
-  MaybeScheduleCompaction();
-  bg_cv_.notify_all();
-}
-
-void DB::BackgroundCompaction() {
-  std::unique_lock<std::mutex> l(mu_);
-  std::unique_ptr<Compaction> c;
-  if (!shutting_down_ && bg_error_.ok()) {
-    c = picker_.PickAuto(*versions_->current(), running_compactions_);
-  }
-  if (c != nullptr) {
-    VersionEdit edit;
-    Status s = RunCompaction(c.get(), &l, &edit);
-    if (!s.ok() && bg_error_.ok() && !shutting_down_) bg_error_ = s;
-    // A compaction the close abandoned (Busy) lost nothing: its inputs
-    // stay. Any other failure while Close waits is Close's to report.
-    if (!s.ok() && !s.IsBusy() && shutting_down_ && shutdown_error_.ok()) shutdown_error_ = s;
-  }
-  compactions_scheduled_--;
-  if (c != nullptr) {
-    // The result may call for more (a level pushed over its target), and a
-    // compaction that conflicted with this one may now go ahead. (When
-    // nothing could be picked, rescheduling would only spin: the running
-    // compaction that blocked this one reschedules when it ends.)
-    MaybeScheduleCompaction();
-    MaybeScheduleCompaction();
-  }
-  bg_cv_.notify_all();
 }
 
 Status DB::CompactRange(const std::string* begin, const std::string* end) {
@@ -883,6 +323,8 @@ Status DB::CompactRange(const std::string* begin, const std::string* end) {
   if (!s.ok() && bg_error_.ok()) bg_error_ = s;
   MaybeScheduleCompaction();
   bg_cv_.notify_all();
+  l.unlock();
+  if (obsolete_->pending()) obsolete_->Purge();  // the inputs, released above
   return s;
 }
 
@@ -890,283 +332,23 @@ Status DB::WaitForCompactions() {
   std::unique_lock<std::mutex> l(mu_);
   // A compaction that ends reschedules before it is counted out (see
   // BackgroundCompaction), so "none scheduled" also means "none due", except
-  // after a background error or at shutdown, which stop scheduling.
+  // after a background error or at shutdown, which stop scheduling. A job
+  // is counted out of jobs_running_ once its obsolete files are removed.
   bg_cv_.wait(l, [this] {
     return !bg_error_.ok() || shutting_down_ ||
            (imm_ == nullptr && !flush_scheduled_ && compactions_scheduled_ == 0 &&
-            running_compactions_.empty());
+            running_compactions_.empty() && jobs_.empty() && jobs_running_ == 0);
   });
   if (!bg_error_.ok()) return bg_error_;
   if (shutting_down_) return Status::Busy("database is closing");
   return Status::OK();
 }
 
-// Runs c and installs its result. Called with *lock held; c is listed in
-// running_compactions_ meanwhile so that others keep out of its way.
-Status DB::RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock, VersionEdit* result) {
-  running_compactions_.push_back(c);
-  VersionEdit& edit = *result;
-  Status s;
-  uint64_t written = 0;
-  if (c->IsTrivialMove()) {
-    const FileMetaData& f = *c->inputs[0][0];
-    edit.DeleteFile(c->level, f.number);
-    edit.AddFile(c->output_level(), f);
-    s = versions_->LogAndApply(&edit, lock);
-    if (s.ok()) comp_stats_[c->output_level()].moved_bytes += f.file_size;
-  } else {
-    // Snapshots, oldest first: versions a snapshot can see must survive.
-    std::vector<SequenceNumber> snapshots(snapshots_.begin(), snapshots_.end());
-    snapshots.erase(std::unique(snapshots.begin(), snapshots.end()), snapshots.end());
-    s = DoCompactionWork(*c, snapshots, &edit, lock);
-    if (s.ok()) {
-      for (int i = 0; i < 2; i++) {
-        for (const auto& f : c->inputs[i]) edit.DeleteFile(c->input_level(i), f->number);
-      }
-      for (const auto& [level, f] : edit.new_files) written += f.file_size;
-      s = versions_->LogAndApply(&edit, lock);
-    }
-    for (const auto& [level, f] : edit.new_files) pending_outputs_.erase(f.number);
-    if (s.ok()) {
-      CompactionStats& st = comp_stats_[c->output_level()];
-      st.read_bytes += c->InputBytes();
-      st.written_bytes += written;
-      st.count++;
-    }
-  }
-  running_compactions_.erase(
-      std::find(running_compactions_.begin(), running_compactions_.end(), c));
-  if (s.ok()) {
-    obsolete_files_pending_ = true;
-    DeleteObsoleteFiles(lock);
-  }
-  return s;
-}
-
-// Merges c's inputs into new tables at c's output level, dropping what no
-// reader can see:
-// - of the versions of a key that fall between the same two snapshots (a
-//   "stripe"; the newest stripe ends at the latest state), only the newest
-//   is visible to anyone;
-// - a deletion in the oldest stripe hides nothing anyone can see once no
-//   deeper level holds the key (then the older versions are dropped too).
-// Called with *lock held; works unlocked. Output files stay in
-// pending_outputs_ until the caller has installed (or abandoned) them.
-Status DB::DoCompactionWork(const Compaction& c, const std::vector<SequenceNumber>& snapshots,
-                            VersionEdit* edit, std::unique_lock<std::mutex>* lock) {
-  TableReadOptions ro;
-  ro.verify_checksums = true;
-  ro.fill_cache = false;
-  std::vector<std::unique_ptr<Iterator>> children;
-  for (int i = 0; i < 2; i++) {
-    for (const auto& f : c.inputs[i]) {
-      children.push_back(table_cache_->NewIterator(ro, f->number, f->file_size));
-    }
-  }
-  auto input = NewMergingIterator(std::move(children));
-  // Files below the output level, to tell whether a key lives on there.
-  std::vector<Version::FileList> deeper;
-  {
-    auto v = versions_->current();
-    for (int level = c.output_level() + 1; level < kNumLevels; level++) {
-      deeper.push_back(v->Overlapping(level, &c.smallest, &c.largest));
-    }
-  }
-  std::vector<size_t> deeper_pos(deeper.size(), 0);
-  auto key_lives_deeper = [&](std::string_view user_key) {
-    // Keys arrive in increasing order, so each level's cursor only moves on.
-    for (size_t i = 0; i < deeper.size(); i++) {
-      const Version::FileList& files = deeper[i];
-      size_t& p = deeper_pos[i];
-      while (p < files.size() && ExtractUserKey(files[p]->largest).compare(user_key) < 0) p++;
-      if (p < files.size() && ExtractUserKey(files[p]->smallest).compare(user_key) <= 0) return true;
-    }
-    return false;
-  };
-  auto stripe_of = [&snapshots](SequenceNumber seq) {
-    return static_cast<size_t>(std::lower_bound(snapshots.begin(), snapshots.end(), seq) -
-                               snapshots.begin());
-  };
-
-  const TableOptions topts = MakeTableOptions(options_);
-  lock->unlock();
-
-  Status s;
-  std::unique_ptr<WritableFile> file;
-  std::unique_ptr<TableBuilder> builder;
-  FileMetaData meta;
-  std::vector<FileMetaData> outputs;
-  std::vector<uint64_t> allocated;  // output numbers, kept in pending_outputs_
-  auto finish_output = [&]() -> Status {
-    Status r = builder->Finish();
-    if (r.ok()) r = file->Sync();
-    Status cl = file->Close();
-    if (r.ok()) r = cl;
-    meta.file_size = builder->file_size();
-    builder.reset();
-    file.reset();
-    if (r.ok()) outputs.push_back(meta);
-    return r;
-  };
-
-  // Grandparent bytes the current output overlaps (for cutting outputs).
-  size_t gp_index = 0;
-  uint64_t gp_overlap = 0;
-  bool seen_key = false;
-
-  std::string current_user_key;
-  bool has_current_user_key = false;
-  size_t last_stripe = 0;
-  bool stripe_kept = false;
-  for (input->SeekToFirst(); input->Valid(); input->Next()) {
-    if (shutting_down_) {
-      s = Status::Busy("compaction abandoned: database is closing");
-      break;
-    }
-    ParsedInternalKey k;
-    if (!ParseInternalKey(input->key(), &k)) {
-      s = Status::Corruption("bad internal key in a table being compacted");
-      break;
-    }
-    const bool new_user_key = !has_current_user_key || k.user_key != current_user_key;
-    if (new_user_key) {
-      current_user_key.assign(k.user_key);
-      has_current_user_key = true;
-      stripe_kept = false;
-    }
-    const size_t stripe = stripe_of(k.sequence);
-    bool drop = false;
-    if (stripe_kept && stripe == last_stripe) {
-      drop = true;  // a newer version in the same stripe hides it from everyone
-    } else if (k.type == ValueType::kDeletion && stripe == 0 && !key_lives_deeper(k.user_key)) {
-      drop = true;
-      // Older versions share stripe 0 and fall under the rule above.
-      stripe_kept = true;
-    } else {
-      stripe_kept = true;
-    }
-    last_stripe = stripe;
-    if (drop) continue;
-
-    if (new_user_key) {
-      // Track how much of the level below the output this file spans, and
-      // cut files only between user keys: a level's files must not share one.
-      while (gp_index < c.grandparents.size() &&
-             CompareUserKeys(ExtractUserKey(c.grandparents[gp_index]->largest), k.user_key) < 0) {
-        if (seen_key) gp_overlap += c.grandparents[gp_index]->file_size;
-        gp_index++;
-      }
-      seen_key = true;
-      if (builder != nullptr && (builder->file_size() >= options_.target_file_size ||
-                                 gp_overlap > c.max_grandparent_overlap)) {
-        s = finish_output();
-        if (!s.ok()) break;
-        gp_overlap = 0;
-      }
-    }
-    if (builder == nullptr) {
-      lock->lock();
-      meta = FileMetaData();
-      meta.number = versions_->NewFileNumber();
-      pending_outputs_.insert(meta.number);
-      allocated.push_back(meta.number);
-      lock->unlock();
-      s = fs_->NewWritableFile(TableFileName(dir_, meta.number), &file);
-      if (!s.ok()) break;
-      builder = std::make_unique<TableBuilder>(topts, file.get());
-      meta.smallest.assign(input->key());
-    }
-    meta.largest.assign(input->key());
-    s = builder->Add(input->key(), input->value());
-    if (!s.ok()) break;
-  }
-  if (s.ok()) s = input->status();
-  if (s.ok() && builder != nullptr) s = finish_output();
-  if (s.ok() && !outputs.empty()) s = fs_->SyncDir(dir_);
-  builder.reset();
-  file.reset();
-  input.reset();
-
-  lock->lock();
-  if (!s.ok()) {
-    // Nothing is installed: forget every output so that DeleteObsoleteFiles
-    // removes them.
-    for (uint64_t n : allocated) pending_outputs_.erase(n);
-    return s;
-  }
-  for (const auto& m : outputs) edit->AddFile(c.output_level(), m);
-  return s;
-}
-
-// Called with *lock held; lists the directory and removes files without it
-// (readers and writers need not wait for the file system).
-void DB::DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock) {
-  if (!bg_error_.ok()) return;  // what is live may be unclear after a failure
-  // List first: a file created after the listing is not in it, so it can
-  // not be taken for obsolete; one created before it is in pending_outputs_
-  // or a Version by the time the live set is taken below.
-  lock->unlock();
-  std::vector<std::string> names;
-  Status listed = fs_->GetChildren(dir_, &names);
-  lock->lock();
-  if (!listed.ok() || !bg_error_.ok()) return;
-  std::set<uint64_t> live = pending_outputs_;
-  versions_->AddLiveFiles(&live);
-  auto current = versions_->current();
-  size_t current_files = 0;
-  for (int level = 0; level < kNumLevels; level++) current_files += current->files(level).size();
-  std::vector<std::string> doomed;
-  for (const std::string& name : names) {
-    uint64_t number;
-    FileType type;
-    if (!ParseFileName(name, &number, &type)) continue;
-    // Never handed out, so not ours (see Recover): left alone.
-    if (number >= versions_->next_file_number()) continue;
-    bool keep = true;
-    switch (type) {
-      case FileType::kLog:
-        keep = number >= versions_->log_number() || number == log_number_;
-        break;
-      case FileType::kManifest:
-        // A newer one may be being written by LogAndApply right now.
-        keep = number >= versions_->manifest_number();
-        break;
-      case FileType::kTemp:
-        // The CURRENT update of a MANIFEST being installed uses its number.
-        keep = number > versions_->manifest_number();
-        break;
-      case FileType::kTable:
-        keep = live.count(number) > 0;
-        break;
-      case FileType::kCurrent:
-      case FileType::kLock:
-        break;
-    }
-    if (!keep) {
-      if (type == FileType::kTable) table_cache_->Evict(number);
-      doomed.push_back(dir_ + "/" + name);
-    }
-  }
-  // Files held only by old Versions (iterators) go when those are released.
-  obsolete_files_pending_ = live.size() > current_files + pending_outputs_.size();
-  if (doomed.empty()) return;
-  lock->unlock();
-  for (const std::string& path : doomed) fs_->RemoveFile(path);  // a racing pass may win
-  lock->lock();
-}
-
 void DB::ReleaseVersion(std::shared_ptr<const Version> v) {
-  // Tables can be freed only when a replaced Version dies (the current one
-  // is also held by the VersionSet). Whether it died is read from
-  // Version::Destroyed(), and obsolete_files_pending_ under mu_: a pass
-  // running now may have counted this Version's files as live and be about
-  // to set the flag, and a read before that would leave them on disk until
-  // some later pass.
-  const uint64_t destroyed = Version::Destroyed();
+  // If this was the last reference to a Version no longer current, its
+  // tables that no other Version lists were queued as it died.
   v.reset();
-  if (Version::Destroyed() == destroyed) return;
-  std::unique_lock<std::mutex> l(mu_);
-  if (obsolete_files_pending_) DeleteObsoleteFiles(&l);
+  if (obsolete_->pending()) obsolete_->Purge();
 }
 
 // ------------------------------------------------------------------- reads
@@ -1291,7 +473,11 @@ bool DB::GetProperty(std::string_view name, std::string* value) {
     return true;
   }
   if (name == "lsm.stats") {
-    *value = StatsString();
+    *value = FormatStats(StatsLocked());
+    return true;
+  }
+  if (name == "lsm.stats.json") {
+    *value = FormatStatsJson(StatsLocked());
     return true;
   }
   if (name == "lsm.sequence") {
@@ -1310,94 +496,32 @@ bool DB::GetProperty(std::string_view name, std::string* value) {
   return false;
 }
 
-// REQUIRES: mu_ held.
-std::string DB::StatsString() {
-  auto v = versions_->current();
-  std::string out;
-  char line[512];
-  out +=
-      "level files        bytes       target  score   read-bytes  written-bytes  moved-bytes "
-      "compactions\n";
-  uint64_t total_bytes = 0, total_written = 0, last_level_bytes = 0;
-  for (int level = 0; level < kNumLevels; level++) {
-    const uint64_t bytes = v->LevelBytes(level);
-    const CompactionStats& st = comp_stats_[level];
-    total_bytes += bytes;
-    total_written += st.written_bytes;
-    if (bytes > 0) last_level_bytes = bytes;
-    const uint64_t target = level == 0 ? 0 : picker_.MaxBytesForLevel(level);
-    std::snprintf(line, sizeof(line),
-                  "%5d %5d %12" PRIu64 " %12" PRIu64 " %6.2f %12" PRIu64 " %14" PRIu64 " %12" PRIu64
-                  " %11" PRIu64 "\n",
-                  level, v->NumFiles(level), bytes, target, picker_.Score(*v, level),
-                  st.read_bytes, st.written_bytes, st.moved_bytes, st.count);
-    out += line;
-  }
-  // Write amplification: bytes written to the WAL and to tables (flushes
-  // count as level 0's written bytes) per byte of user writes.
-  const double wamp = user_bytes_written_ == 0
-                          ? 0.0
-                          : static_cast<double>(wal_bytes_written_ + total_written) /
-                                static_cast<double>(user_bytes_written_);
-  // Space amplification, estimated as all table bytes over the deepest
-  // non-empty level's (where the live data ends up).
-  const double samp = last_level_bytes == 0 ? 0.0
-                                            : static_cast<double>(total_bytes) /
-                                                  static_cast<double>(last_level_bytes);
-  std::snprintf(line, sizeof(line),
-                "table-bytes: %" PRIu64 "\nuser-bytes-written: %" PRIu64 "\nwal-bytes-written: %" PRIu64
-                " (%" PRIu64 " through a mapping)\nwrite-amplification: %.2f\nspace-amplification: %.2f\nflushes: %" PRIu64
-                "\nlevel0-max-files: %d\nstall-micros: %" PRIu64 "\nslowdowns: %" PRIu64 "\nstops: %" PRIu64
-                "\nrunning-compactions: %zu\nwal-syncs: %" PRIu64 " for %" PRIu64 " sync writes, %" PRIu64
-                " us syncing, %" PRIu64 " with the memtable insert run by a waiting writer\n",
-                total_bytes, user_bytes_written_, wal_bytes_written_, wal_bytes_mapped_, wamp, samp, flush_count_,
-                max_level0_files_, stall_micros_, slowdowns_, stops_, running_compactions_.size(), wal_syncs_,
-                synced_writes_, wal_sync_micros_, helped_syncs_);
-  out += line;
-  std::snprintf(line, sizeof(line),
-                "block-cache: hits %" PRIu64 " misses %" PRIu64 " bytes %zu capacity %zu\n"
-                "bloom-filter: checked %" PRIu64 " useful %" PRIu64 "\n",
-                block_cache_ ? block_cache_->hits() : 0, block_cache_ ? block_cache_->misses() : 0,
-                block_cache_ ? block_cache_->usage() : size_t{0},
-                block_cache_ ? block_cache_->capacity() : size_t{0},
-                filter_stats_.checked.load(), filter_stats_.useful.load());
-  out += line;
-  std::snprintf(line, sizeof(line),
-                "wal-recovery: dropped-records %" PRIu64 " dropped-bytes %" PRIu64
-                " torn-tail-bytes %" PRIu64 "\n",
-                wal_dropped_records_, wal_dropped_bytes_, wal_torn_tail_bytes_);
-  out += line;
-  if (log_ != nullptr) out += "wal-appends: " + log_->append_path() + "\n";
-  out += "ignored-files: " + std::to_string(ignored_files_);
-  if (ignored_files_ > 0) out += " (" + first_ignored_file_ + ")";
-  out += "\n";
-  return out;
+DBStats DB::GetStats() {
+  std::lock_guard<std::mutex> l(mu_);
+  return StatsLocked();
 }
 
-// ----------------------------------------------------------------- destroy
-
-Status DB::Destroy(const std::string& path, FileSystem* fs) {
-  if (fs == nullptr) fs = FileSystem::Default();
-  if (path.empty()) return Status::Invalid("database path is empty");
-  std::vector<std::string> names;
-  Status s = fs->GetChildren(path, &names);
-  if (s.IsNotFound()) return Status::OK();  // nothing to destroy
-  if (!s.ok()) return s;
-  std::unique_ptr<FileLock> lock;
-  s = fs->LockFile(LockFileName(path), &lock);
-  if (!s.ok()) return s;
-  Status result;
-  for (const std::string& name : names) {
-    uint64_t number;
-    FileType type;
-    if (!ParseFileName(name, &number, &type) || type == FileType::kLock) continue;
-    Status r = fs->RemoveFile(path + "/" + name);
-    if (result.ok() && !r.ok()) result = r;
+DBStats DB::StatsLocked() {
+  DBStats st = stats_;
+  auto v = versions_->current();
+  for (int level = 0; level < kNumLevels; level++) {
+    LevelStats& ls = st.levels[level];
+    ls.files = v->NumFiles(level);
+    ls.bytes = v->LevelBytes(level);
+    ls.target_bytes = level == 0 ? 0 : picker_.MaxBytesForLevel(level);
+    ls.score = picker_.Score(*v, level);
   }
-  lock.reset();
-  fs->RemoveFile(LockFileName(path));
-  fs->RemoveDir(path);  // fails harmlessly if the user keeps other files there
-  return result;
+  st.running_compactions = running_compactions_.size();
+  if (block_cache_) {
+    st.block_cache_hits = block_cache_->hits();
+    st.block_cache_misses = block_cache_->misses();
+    st.block_cache_bytes = block_cache_->usage();
+    st.block_cache_capacity = block_cache_->capacity();
+  }
+  st.bloom_checked = filter_stats_.checked.load();
+  st.bloom_useful = filter_stats_.useful.load();
+  if (log_ != nullptr) st.wal_appends = log_->append_path();
+  return st;
 }
 
 }  // namespace lsm

@@ -1,20 +1,34 @@
 // DB: the storage engine. One DB owns one database directory (a lock file
 // keeps other openers out) and is safe to use from many threads at once.
 //
-// Write path: writers queue up; the writer at the front takes the batches
-// queued behind it (group commit), appends them to the WAL as one record,
-// applies them to the memtable, and publishes the new last sequence. A full
-// memtable is frozen (imm) and a background thread writes it to a level-0
-// table while writes continue into a fresh memtable and WAL.
+// Write path: writers queue up (write_queue.h); the writer at the front
+// takes the batches queued behind it (group commit), appends them to the
+// WAL as one record, applies them to the memtable, and publishes the new
+// last sequence. A full memtable is frozen (imm) and a background thread
+// writes it to a level-0 table while writes continue into a fresh memtable
+// and WAL.
 //
 // Read path: a read picks a sequence number (its snapshot's, or the latest)
 // and takes references to the memtable, the frozen memtable and the current
 // Version; it then reads with no lock held.
 //
+// The class is spread over files by concern:
+//   db.cc             the public operations: writes, reads, snapshots,
+//                     flush, CompactRange, properties, close
+//   db_open.cc        open, recovery (log replay), destroy
+//   db_background.cc  the background threads: flushes, compactions and
+//                     installing their results
+//   write_queue.h     the writer queue and group commit
+//   builder.h         writing one table from a sorted stream
+//   compaction_job.h  merging a compaction's inputs
+//   obsolete_files.h  when files stop being needed, and removing them
+//   stats.h           the statistics (DBStats) and their text and JSON forms
+//
 // Invariants (docs/format.md has the file-level ones):
 // - Every acknowledged write is in a WAL numbered >= the MANIFEST's
 //   log_number, or in a table the MANIFEST lists.
-// - A table file is deleted only when no live Version lists it.
+// - A table file is deleted only when no live Version lists it (its
+//   reference count reaches zero: obsolete_files.h).
 #pragma once
 
 #include <atomic>
@@ -23,8 +37,8 @@
 #include <deque>
 #include <functional>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -33,11 +47,14 @@
 
 #include "core/db/compaction.h"
 #include "core/db/db_iter.h"
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
+#include "core/db/obsolete_files.h"
 #include "core/db/options.h"
+#include "core/db/stats.h"
 #include "core/db/table_cache.h"
 #include "core/db/version_set.h"
 #include "core/db/write_batch.h"
+#include "core/db/write_queue.h"
 #include "core/log/log_writer.h"
 #include "core/memtable/memtable.h"
 #include "core/table/table.h"
@@ -110,40 +127,44 @@ class DB {
   // open end). Data still in memory is not counted.
   Status ApproximateSize(const std::string* begin, const std::string* end, uint64_t* size);
 
-  // "lsm.stats", "lsm.num-files-at-level<N>", "lsm.sequence",
-  // "lsm.memtable-bytes", "lsm.block-cache-bytes". False if unknown.
+  // "lsm.stats" (text), "lsm.stats.json" (the same as one JSON object),
+  // "lsm.num-files-at-level<N>", "lsm.sequence", "lsm.memtable-bytes",
+  // "lsm.block-cache-bytes". False if unknown.
   bool GetProperty(std::string_view name, std::string* value);
+  // The statistics as numbers (what "lsm.stats" shows).
+  DBStats GetStats();
 
   // Checks a key/value/batch against the size limits (Invalid if over).
   static Status CheckKey(std::string_view key);
   static Status CheckValue(std::string_view value);
 
  private:
-  struct Writer;
-  struct CompactionStats {  // per output level
-    uint64_t read_bytes = 0;
-    uint64_t written_bytes = 0;
-    uint64_t moved_bytes = 0;  // trivial moves: no rewrite
-    uint64_t count = 0;
-  };
-
   DB(const Options& options, std::string dir);
 
+  // db_open.cc
   Status Recover();
   void NoteIgnoredFile(const std::string& name, const char* why);
   // *last_replayed: the last sequence of the batches replayed so far, from
   // every log of this recovery (a batch must start above it).
   Status ReplayLog(uint64_t number, std::shared_ptr<MemTable>* mem, VersionEdit* edit,
                    SequenceNumber* max_sequence, std::optional<SequenceNumber>* last_replayed);
-  Status WriteLevel0Table(MemTable* mem, VersionEdit* edit, std::unique_lock<std::mutex>* lock);
-  Status BuildTable(Iterator* input, uint64_t number, FileMetaData* meta);
 
+  // db.cc
   Status WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force_flush);
   Status MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock);
-  const WriteBatch* BuildBatchGroup(Writer** last_writer);
-  void WaitForSyncCompany(std::unique_lock<std::mutex>* lock);
-  size_t CountSyncThreads();
+  // Drops a reader's reference to a Version; removes what that made
+  // obsolete.
+  void ReleaseVersion(std::shared_ptr<const Version> v);
+  // A memtable whose arena blocks and key filter suit write_buffer_size.
+  std::shared_ptr<MemTable> NewMemTable() const {
+    return std::make_shared<MemTable>(Arena::BlockSizeFor(options_.write_buffer_size),
+                                      MemTable::FilterBytesFor(options_.write_buffer_size));
+  }
+  // REQUIRES: mu_ held.
+  DBStats StatsLocked();
 
+  // db_background.cc
+  void StartBackgroundThreads();
   void Schedule(std::function<void()> job);
   void BackgroundWorker();
   void MaybeScheduleFlush();
@@ -151,23 +172,16 @@ class DB {
   void BackgroundFlush();
   void BackgroundCompaction();
   int MaxBackgroundCompactions() const;
-
+  // Writes mem to a new level-0 table and records it in *edit. Called with
+  // *lock held; releases it while writing.
+  Status WriteLevel0Table(MemTable* mem, VersionEdit* edit, std::unique_lock<std::mutex>* lock);
+  // Records edit in the MANIFEST and installs it (VersionSet::LogAndApply);
+  // then queues the logs and MANIFEST it made obsolete. Called with *lock
+  // held.
+  Status ApplyEdit(VersionEdit* edit, std::unique_lock<std::mutex>* lock);
   // Runs c and installs its result (recorded in *edit). Called with *lock
   // held; c is listed in running_compactions_ meanwhile.
   Status RunCompaction(Compaction* c, std::unique_lock<std::mutex>* lock, VersionEdit* edit);
-  Status DoCompactionWork(const Compaction& c, const std::vector<SequenceNumber>& snapshots,
-                          VersionEdit* edit, std::unique_lock<std::mutex>* lock);
-
-  void DeleteObsoleteFiles(std::unique_lock<std::mutex>* lock);
-  // Drops a reader's reference to a Version; if it was the last one and
-  // tables it listed are obsolete, deletes them.
-  void ReleaseVersion(std::shared_ptr<const Version> v);
-  // A memtable whose arena blocks and key filter suit write_buffer_size.
-  std::shared_ptr<MemTable> NewMemTable() const {
-    return std::make_shared<MemTable>(Arena::BlockSizeFor(options_.write_buffer_size),
-                                      MemTable::FilterBytesFor(options_.write_buffer_size));
-  }
-  std::string StatsString();
 
   const Options options_;
   const std::string dir_;
@@ -176,33 +190,23 @@ class DB {
   std::unique_ptr<BlockCache> block_cache_;
   FilterStats filter_stats_;
   std::unique_ptr<TableCache> table_cache_;
+  std::unique_ptr<ObsoleteFiles> obsolete_;  // outlives versions_ (its TableReleaser)
   std::unique_ptr<VersionSet> versions_;
 
   std::mutex mu_;
   std::condition_variable bg_cv_;  // background work finished / state changed
+
+  // The write path (under mu_; mem_ and log_ also read by the leader
+  // without it, since only a leader replaces them).
+  WriteQueue write_queue_;
   std::shared_ptr<MemTable> mem_;
   std::shared_ptr<MemTable> imm_;
   std::unique_ptr<LogWriter> log_;
   uint64_t log_number_ = 0;
-  std::deque<Writer*> writers_;
-  // Group commit of sync writes: the threads served by the last sync group,
-  // how many distinct threads the last two served, and the last sync's
-  // duration. The two vectors below last_sync_group_ are the current
-  // leader's scratch, touched only by the leader (the next one starts
-  // after this one is done), under mu_ or not.
-  std::vector<std::thread::id> last_sync_group_;
-  std::vector<std::thread::id> group_sync_threads_;
-  std::vector<std::thread::id> sync_thread_scratch_;
-  size_t expected_sync_writers_ = 1;
-  std::atomic<size_t> queued_writers_{0};  // writers_.size(), readable without mu_
-  uint64_t last_sync_micros_ = 0;
-  uint64_t wal_syncs_ = 0;        // fdatasyncs of the WAL for sync writes
-  uint64_t synced_writes_ = 0;    // sync writes they covered
-  uint64_t wal_sync_micros_ = 0;  // time those fdatasyncs took
-  uint64_t helped_syncs_ = 0;     // of those, groups whose insert a waiting writer ran
-  WriteBatch group_batch_;
+  std::vector<uint64_t> old_logs_;  // switched out, needed until a flush installs
   std::multiset<SequenceNumber> snapshots_;
-  std::set<uint64_t> pending_outputs_;  // table numbers being written
+
+  // State of background work (under mu_ unless atomic).
   Status bg_error_;
   std::atomic<bool> shutting_down_{false};  // read by compactions without mu_
   Status shutdown_error_;                   // the first failure of background work Close waited for
@@ -212,33 +216,15 @@ class DB {
   int compactions_scheduled_ = 0;
   CompactionPicker picker_;
   std::vector<const Compaction*> running_compactions_;
-  // Some table no longer current is kept only for a reader (an iterator or a
-  // Get in flight); whoever lets go last deletes it. Read without mu_.
-  std::atomic<bool> obsolete_files_pending_{false};
 
+  // The background threads and their queue of jobs.
   std::deque<std::function<void()>> jobs_;
   std::condition_variable jobs_cv_;
   int jobs_running_ = 0;
   std::vector<std::thread> threads_;
 
-  // Statistics (under mu_ unless atomic).
-  CompactionStats comp_stats_[kNumLevels];
-  uint64_t flush_count_ = 0;
-  uint64_t flush_bytes_ = 0;
-  uint64_t user_bytes_written_ = 0;
-  uint64_t wal_bytes_written_ = 0;
-  uint64_t wal_bytes_mapped_ = 0;  // of those, stored through a mapping
-  uint64_t stall_micros_ = 0;
-  int max_level0_files_ = 0;  // most level-0 files seen after a flush
-  uint64_t slowdowns_ = 0;  // writes delayed by the level-0 slowdown trigger
-  uint64_t stops_ = 0;      // waits at the level-0 stop trigger
-  uint64_t wal_dropped_records_ = 0;
-  uint64_t wal_dropped_bytes_ = 0;
-  uint64_t wal_torn_tail_bytes_ = 0;
-  // Files found at open that look like the database's but are not (a name
-  // liblsm does not write, a number it never handed out); left alone.
-  uint64_t ignored_files_ = 0;
-  std::string first_ignored_file_;
+  // The counters of DBStats (under mu_); GetStats adds what is computed.
+  DBStats stats_;
 };
 
 }  // namespace lsm

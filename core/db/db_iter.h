@@ -14,8 +14,8 @@
 #include <optional>
 #include <string>
 
-#include "core/db/dbformat.h"
-#include "core/table/iterator.h"
+#include "core/base/dbformat.h"
+#include "core/base/iterator.h"
 
 namespace lsm {
 

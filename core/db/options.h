@@ -1,54 +1,56 @@
-// Options of the core engine. The C ABI's lsm_options maps onto these; the
-// defaults here are the documented defaults of lsm.h.
+// Options of the core engine. The fields of Options, their defaults and
+// their ranges come from the option table (core/db/option_table.h), which
+// documents each; the C ABI's lsm_options maps onto the same table, so the
+// defaults here are lsm.h's.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
+#include "core/db/option_table.h"
 #include "core/env/file_system.h"
+#include "core/util/status.h"
 
 namespace lsm {
 
 enum class Compression { kNone = 0, kLz4 = 1 };
 
 struct Options {
-  bool create_if_missing = true;
-  bool error_if_exists = false;
-  // Memtable size at which it is frozen and flushed to a table.
-  size_t write_buffer_size = 4 << 20;
-  // Target uncompressed size of a table's data block.
-  size_t block_size = 4096;
-  // Bytes of uncompressed blocks kept in memory; 0 disables the cache.
-  size_t block_cache_size = 8 << 20;
-  // Bloom filter bits per key; 0 builds no filter.
-  int bloom_bits_per_key = 10;
-  Compression compression = Compression::kLz4;
-  // Tables kept open (index and filter in memory).
-  int max_open_files = 1000;
-  // Threads that flush memtables and compact tables.
-  int background_threads = 2;
-  // Treat any damage found (a damaged WAL record, a bad block) as fatal
-  // rather than skipping what can be skipped.
-  bool paranoid_checks = false;
-  // Tables written by compactions are cut at about this size.
-  uint64_t target_file_size = 8 << 20;
-  // Target size of level 1; each deeper level's is level_size_multiplier
-  // times the one above.
-  uint64_t max_bytes_for_level_base = 64 << 20;
-  int level_size_multiplier = 10;
-  // Level-0 table counts: at the first, level 0 is merged into level 1; at
-  // the second, each write is delayed by a millisecond; at the third,
-  // writes wait until compaction has brought the count down.
-  int level0_compaction_trigger = 4;
-  int level0_slowdown_trigger = 20;
-  int level0_stop_trigger = 36;
-  // Whether the write-ahead log appends through a shared mapping (see
-  // LogMapping in core/env/file_system.h).
-  LogMapping wal_mmap = LogMapping::kAuto;
+#define LSM_OPTION_FIELD_BOOL(name, def, doc) bool name = def;
+#define LSM_OPTION_FIELD_SIZE(name, type, min, max, def, doc) type name = def;
+#define LSM_OPTION_FIELD_INT(name, min, max, def, doc) int name = def;
+#define LSM_OPTION_FIELD_ENUM(name, type, def, values, doc) type name = type::def;
+  LSM_OPTION_TABLE(LSM_OPTION_FIELD_BOOL, LSM_OPTION_FIELD_SIZE, LSM_OPTION_FIELD_INT,
+                   LSM_OPTION_FIELD_ENUM, LSM_OPTION_FIELD_INT)
+#undef LSM_OPTION_FIELD_BOOL
+#undef LSM_OPTION_FIELD_SIZE
+#undef LSM_OPTION_FIELD_INT
+#undef LSM_OPTION_FIELD_ENUM
+
   // File system; null means the POSIX one.
   FileSystem* fs = nullptr;
+
+  // OK if every option is within its range and every enum holds one of its
+  // values; otherwise Invalid, naming the first option that is not and its
+  // allowed range. The ranges are the option table's, except that the
+  // floors of LSM_OPTION_CORE_FLOORS replace the documented minimums.
+  // DB::Open runs this before it touches the file system.
+  Status Validate() const;
 };
+
+// The checks behind Options::Validate and the C ABI's setters
+// (capi/lsm_c.cc), so that both apply the table's limits with one piece of
+// code and word their refusals alike: Invalid("<name> must be in [<min>,
+// <max>], got <value>") when value is outside [min, max], else OK.
+Status CheckOptionRange(std::string_view name, uint64_t value, uint64_t min, uint64_t max);
+Status CheckOptionRange(std::string_view name, int64_t value, int64_t min, int64_t max);
+
+// The alternatives an enum option takes, for messages: `a, b or c`, or with
+// quoted set, `"a", "b" or "c"`.
+std::string OptionAlternatives(std::initializer_list<std::string_view> items, bool quoted);
 
 class Snapshot;
 

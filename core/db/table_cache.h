@@ -8,7 +8,7 @@
 
 #include "core/cache/lru_cache.h"
 #include "core/env/file_system.h"
-#include "core/table/iterator.h"
+#include "core/base/iterator.h"
 #include "core/table/table.h"
 
 namespace lsm {

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/util/status.h"
 
 namespace lsm {

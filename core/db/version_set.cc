@@ -1,9 +1,13 @@
 #include "core/db/version_set.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
 #include "core/db/filename.h"
 #include "core/log/log_reader.h"
+#include "core/table/two_level_iterator.h"
+#include "core/util/coding.h"
 
 namespace lsm {
 namespace {
@@ -15,91 +19,54 @@ bool AfterFile(std::string_view user_key, const FileMetaData& f) {
   return user_key.compare(ExtractUserKey(f.largest)) > 0;
 }
 
-// Iterates the files of one sorted, non-overlapping level as one sequence,
-// opening each table only when the cursor reaches it.
-class LevelIterator final : public Iterator {
+// The index of a sorted, non-overlapping level: one entry per file, keyed
+// by the file's largest key, its value the file's number and size
+// (fixed64 each). A level's iterator is a TwoLevelIterator over this and
+// the files' tables, each opened only when the cursor reaches it.
+class LevelFileIterator final : public Iterator {
  public:
-  LevelIterator(Version::FileList files, TableCache* tc, const TableReadOptions& ro)
-      : files_(std::move(files)), tc_(tc), ro_(ro) {}
+  explicit LevelFileIterator(Version::FileList files) : files_(std::move(files)) {}
 
-  bool Valid() const override { return table_ != nullptr && table_->Valid(); }
-  std::string_view key() const override { return table_->key(); }
-  std::string_view value() const override { return table_->value(); }
-  Status status() const override {
-    if (table_ != nullptr && !table_->status().ok()) return table_->status();
-    return status_;
-  }
-  bool ok() const override { return status_.ok() && (table_ == nullptr || table_->ok()); }
-
-  void SeekToFirst() override {
-    Open(0);
-    if (table_) table_->SeekToFirst();
-    SkipForward();
-  }
-  void SeekToLast() override {
-    Open(files_.size() - 1);
-    if (table_) table_->SeekToLast();
-    SkipBackward();
-  }
+  bool Valid() const override { return index_ < files_.size(); }
+  void SeekToFirst() override { index_ = 0; }
+  void SeekToLast() override { index_ = files_.empty() ? 0 : files_.size() - 1; }
   void Seek(std::string_view target) override {
     // First file whose largest key is >= target.
     auto it = std::lower_bound(files_.begin(), files_.end(), target,
                                [](const std::shared_ptr<const FileMetaData>& f, std::string_view t) {
                                  return CompareInternalKeys(f->largest, t) < 0;
                                });
-    Open(static_cast<size_t>(it - files_.begin()));
-    if (table_) table_->Seek(target);
-    SkipForward();
+    index_ = static_cast<size_t>(it - files_.begin());
   }
-  void Next() override {
-    table_->Next();
-    SkipForward();
+  void Next() override { index_++; }
+  void Prev() override { index_ = index_ == 0 ? files_.size() : index_ - 1; }
+  std::string_view key() const override { return files_[index_]->largest; }
+  std::string_view value() const override {
+    EncodeFixed64(value_, files_[index_]->number);
+    EncodeFixed64(value_ + 8, files_[index_]->file_size);
+    return std::string_view(value_, sizeof(value_));
   }
-  void Prev() override {
-    table_->Prev();
-    SkipBackward();
+  Status status() const override { return Status::OK(); }
+  bool ok() const override { return true; }
+
+ private:
+  const Version::FileList files_;
+  size_t index_ = 0;  // files_.size(): not positioned
+  mutable char value_[16];
+};
+
+// A level's second level: the table a LevelFileIterator entry names.
+class LevelTables final : public SecondLevel {
+ public:
+  LevelTables(TableCache* tc, const TableReadOptions& ro) : tc_(tc), ro_(ro) {}
+  std::unique_ptr<Iterator> Open(std::string_view index_value, int, Status*) override {
+    return tc_->NewIterator(ro_, DecodeFixed64(index_value.data()),
+                            DecodeFixed64(index_value.data() + 8));
   }
 
  private:
-  // Opens file i (i out of range: none).
-  void Open(size_t i) {
-    table_.reset();
-    index_ = i;
-    if (i >= files_.size()) return;
-    const FileMetaData& f = *files_[i];
-    table_ = tc_->NewIterator(ro_, f.number, f.file_size);
-  }
-  bool Stopped() const { return !ok(); }
-  void SkipForward() {
-    while (table_ != nullptr && !table_->Valid() && !Stopped()) {
-      Open(index_ + 1);
-      if (table_) table_->SeekToFirst();
-    }
-    if (Stopped()) Fail();
-  }
-  void SkipBackward() {
-    while (table_ != nullptr && !table_->Valid() && !Stopped()) {
-      if (index_ == 0) {
-        table_.reset();
-        return;
-      }
-      Open(index_ - 1);
-      if (table_) table_->SeekToLast();
-    }
-    if (Stopped()) Fail();
-  }
-  // Keeps the error, drops the position.
-  void Fail() {
-    if (table_ != nullptr && status_.ok() && !table_->ok()) status_ = table_->status();
-    table_.reset();
-  }
-
-  Version::FileList files_;
-  TableCache* tc_;
-  TableReadOptions ro_;
-  size_t index_ = 0;
-  std::unique_ptr<Iterator> table_;
-  Status status_;
+  TableCache* const tc_;
+  const TableReadOptions ro_;
 };
 
 }  // namespace
@@ -163,7 +130,8 @@ void Version::AddIterators(const TableReadOptions& ro, TableCache* tc,
   for (const auto& f : files_[0]) out->push_back(tc->NewIterator(ro, f->number, f->file_size));
   for (int level = 1; level < kNumLevels; level++) {
     if (!files_[level].empty()) {
-      out->push_back(std::make_unique<LevelIterator>(files_[level], tc, ro));
+      out->push_back(NewTwoLevelIterator(std::make_unique<LevelFileIterator>(files_[level]),
+                                         std::make_unique<LevelTables>(tc, ro)));
     }
   }
 }
@@ -198,7 +166,8 @@ Version::FileList Version::Overlapping(int level, const std::string* begin,
 }
 
 Status VersionSet::Apply(const Version& base, const VersionEdit& edit,
-                         std::shared_ptr<Version>* out) const {
+                         std::shared_ptr<Version>* out,
+                         std::vector<const TableFile*>* created) const {
   auto v = std::make_shared<Version>();
   std::set<std::pair<int, uint64_t>> deleted(edit.deleted_files.begin(), edit.deleted_files.end());
   for (int level = 0; level < kNumLevels; level++) {
@@ -206,8 +175,23 @@ Status VersionSet::Apply(const Version& base, const VersionEdit& edit,
       if (deleted.count({level, f->number}) == 0) v->files_[level].push_back(f);
     }
   }
+  // A table the edit deletes from one level and adds to another (a trivial
+  // move) stays the same object, so its count never drops to zero.
+  std::map<uint64_t, std::shared_ptr<const FileMetaData>> moving;
+  for (const auto& [level, number] : edit.deleted_files) {
+    for (const auto& f : base.files_[level]) {
+      if (f->number == number) moving[number] = f;
+    }
+  }
   for (const auto& [level, f] : edit.new_files) {
-    v->files_[level].push_back(std::make_shared<const FileMetaData>(f));
+    auto it = moving.find(f.number);
+    if (it != moving.end()) {
+      v->files_[level].push_back(it->second);
+      continue;
+    }
+    auto table = std::make_shared<const TableFile>(f, releaser_);
+    if (created != nullptr) created->push_back(table.get());
+    v->files_[level].push_back(std::move(table));
   }
   std::sort(v->files_[0].begin(), v->files_[0].end(),
             [](const auto& a, const auto& b) { return a->number > b->number; });
@@ -228,29 +212,7 @@ Status VersionSet::Apply(const Version& base, const VersionEdit& edit,
   return Status::OK();
 }
 
-void VersionSet::Install(std::shared_ptr<const Version> v) {
-  live_versions_.remove_if([](const std::weak_ptr<const Version>& w) { return w.expired(); });
-  live_versions_.push_back(v);
-  current_ = std::move(v);
-}
-
-void VersionSet::AddLiveFiles(std::set<uint64_t>* live) {
-  std::set<uint64_t> found;
-  uint64_t destroyed;
-  do {
-    destroyed = Version::Destroyed();
-    found.clear();
-    live_versions_.remove_if([](const std::weak_ptr<const Version>& w) { return w.expired(); });
-    for (const auto& w : live_versions_) {
-      if (auto v = w.lock()) {
-        for (int level = 0; level < kNumLevels; level++) {
-          for (const auto& f : v->files_[level]) found.insert(f->number);
-        }
-      }
-    }
-  } while (Version::Destroyed() != destroyed);
-  live->insert(found.begin(), found.end());
-}
+void VersionSet::Install(std::shared_ptr<const Version> v) { current_ = std::move(v); }
 
 void VersionSet::EncodeSnapshot(std::string* rec) const {
   VersionEdit snap;
@@ -299,7 +261,8 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* 
   edit->last_sequence = last_sequence_;
 
   std::shared_ptr<Version> v;
-  Status s = Apply(*current_, *edit, &v);
+  std::vector<const TableFile*> created;
+  Status s = Apply(*current_, *edit, &v, &created);
   if (!s.ok()) {
     manifest_busy_ = false;
     manifest_cv_.notify_all();
@@ -331,6 +294,7 @@ Status VersionSet::LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* 
       manifest_number_ = new_manifest_number;
     }
     log_number_ = *edit->log_number;
+    for (const TableFile* t : created) t->armed.store(true, std::memory_order_release);
     Install(std::move(v));
   } else {
     if (new_manifest) {
@@ -412,6 +376,13 @@ Status VersionSet::Recover() {
   MarkFileNumberUsed(std::min(manifest_number, kMaxFileNumber));
   if (next_file_number_ > kMaxFileNumber) {
     return Status::Corruption(current + ": file numbers out of range");
+  }
+  // Tables of the edits replayed on the way that are gone by the end were
+  // never armed; the survivors are the database's from here on.
+  for (int level = 0; level < kNumLevels; level++) {
+    for (const auto& f : v->files(level)) {
+      static_cast<const TableFile*>(f.get())->armed.store(true, std::memory_order_release);
+    }
   }
   Install(std::move(v));
   return Status::OK();

@@ -7,28 +7,51 @@
 // disjoint key ranges, ordered by smallest key; a level's data is older than
 // any level above it.
 //
-// Readers take a shared_ptr<const Version> and keep its files alive for as
-// long as they hold it; a file is deleted only once no live Version lists it.
+// File lifetime: each table's FileMetaData is one reference-counted object,
+// shared by every Version that lists it (a trivial move passes the same
+// object down a level). Readers take a shared_ptr<const Version> and keep
+// its tables alive while they hold it. When the last Version listing a
+// table dies, the table's count reaches zero and the VersionSet's
+// TableReleaser hears of it: the table is obsolete exactly then.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <vector>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/db/table_cache.h"
 #include "core/db/version_edit.h"
 #include "core/env/file_system.h"
 #include "core/log/log_writer.h"
-#include "core/table/iterator.h"
+#include "core/base/iterator.h"
 
 namespace lsm {
+
+// Told when a table's last reference goes (from whichever thread drops it,
+// possibly under the database mutex: it must not block).
+class TableReleaser {
+ public:
+  virtual ~TableReleaser() = default;
+  virtual void TableReleased(uint64_t number) = 0;
+};
+
+// A table as Versions hold it. Armed once the table is part of an installed
+// Version (or the one recovered at open): a table made for an edit whose
+// MANIFEST write failed is never released, since that edit may yet be on
+// disk and name it at the next open.
+struct TableFile : FileMetaData {
+  TableFile(const FileMetaData& m, TableReleaser* r) : FileMetaData(m), releaser(r) {}
+  ~TableFile() {
+    if (armed.load(std::memory_order_acquire) && releaser != nullptr) releaser->TableReleased(number);
+  }
+  TableReleaser* const releaser;
+  mutable std::atomic<bool> armed{false};
+};
 
 class Version {
  public:
@@ -37,14 +60,6 @@ class Version {
   Version() = default;
   Version(const Version&) = delete;
   Version& operator=(const Version&) = delete;
-  ~Version() { destroyed_.fetch_add(1, std::memory_order_seq_cst); }
-
-  // How many Versions this process has destroyed. Whoever drops a
-  // reference can tell by reading it before and after whether a Version
-  // died meanwhile (its own, or another: then a needless check follows);
-  // shared_ptr's use_count() cannot tell, since two holders letting go at
-  // once may each still see the other's reference.
-  static uint64_t Destroyed() { return destroyed_.load(std::memory_order_seq_cst); }
 
   const FileList& files(int level) const { return files_[level]; }
   int NumFiles(int level) const { return static_cast<int>(files_[level].size()); }
@@ -68,13 +83,15 @@ class Version {
  private:
   friend class VersionSet;
   FileList files_[kNumLevels];
-  static inline std::atomic<uint64_t> destroyed_{0};
 };
 
 class VersionSet {
  public:
-  VersionSet(std::string dir, FileSystem* fs)
-      : dir_(std::move(dir)), fs_(fs), current_(std::make_shared<const Version>()) {}
+  // releaser (may be null) hears of every table whose last reference goes;
+  // it must outlive every Version of this set.
+  VersionSet(std::string dir, FileSystem* fs, TableReleaser* releaser = nullptr)
+      : dir_(std::move(dir)), fs_(fs), releaser_(releaser),
+        current_(std::make_shared<const Version>()) {}
 
   // Writes the MANIFEST and CURRENT of an empty database.
   Status CreateNew();
@@ -102,16 +119,13 @@ class VersionSet {
   SequenceNumber last_sequence() const { return last_sequence_; }
   void set_last_sequence(SequenceNumber s) { last_sequence_ = s; }
 
-  // Numbers of every file listed by a Version some reader still holds. A
-  // Version whose last other holder lets go while this walk holds it dies in
-  // the walk's hands, and its files must not count: then the walk starts
-  // over. REQUIRES: the database mutex (no Version is installed meanwhile).
-  void AddLiveFiles(std::set<uint64_t>* live);
-
   Status Close();
 
  private:
-  Status Apply(const Version& base, const VersionEdit& edit, std::shared_ptr<Version>* out) const;
+  // The tables the edit adds are new TableFiles (but for trivial moves),
+  // listed in *created if given, not yet armed.
+  Status Apply(const Version& base, const VersionEdit& edit, std::shared_ptr<Version>* out,
+               std::vector<const TableFile*>* created = nullptr) const;
   // An edit listing the whole current state. REQUIRES: the database mutex.
   void EncodeSnapshot(std::string* rec) const;
   Status SetCurrentFile(uint64_t manifest_number);
@@ -119,6 +133,7 @@ class VersionSet {
 
   const std::string dir_;
   FileSystem* const fs_;
+  TableReleaser* const releaser_;
 
   uint64_t next_file_number_ = 2;
   uint64_t manifest_number_ = 0;
@@ -126,7 +141,6 @@ class VersionSet {
   SequenceNumber last_sequence_ = 0;
 
   std::shared_ptr<const Version> current_;
-  std::list<std::weak_ptr<const Version>> live_versions_;
   std::unique_ptr<LogWriter> manifest_;
   bool manifest_busy_ = false;
   std::condition_variable manifest_cv_;

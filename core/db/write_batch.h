@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/util/status.h"
 
 namespace lsm {

@@ -18,9 +18,9 @@
 #include <string>
 #include <string_view>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/memtable/skiplist.h"
-#include "core/table/iterator.h"
+#include "core/base/iterator.h"
 #include "core/util/arena.h"
 #include "core/util/status.h"
 

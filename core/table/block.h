@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/table/iterator.h"
+#include "core/base/iterator.h"
 #include "core/util/block_buffer.h"
 
 namespace lsm {

@@ -1,6 +1,6 @@
 #include "core/table/merging_iterator.h"
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 
 namespace lsm {
 namespace {

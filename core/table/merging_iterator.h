@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/table/iterator.h"
+#include "core/base/iterator.h"
 
 namespace lsm {
 

@@ -2,14 +2,15 @@
 
 #include <algorithm>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
+#include "core/table/two_level_iterator.h"
 #include "core/util/coding.h"
 
 namespace lsm {
 namespace {
 
-// Iterates a table: walks the index block and, for each index entry, the
-// data block it names. Positions only on data entries.
+// A table's second level: the data block an index entry names. A table's
+// iterator is a TwoLevelIterator over its index block and these.
 //
 // Readahead: once a scan has crossed into a second block in the same
 // direction, the iterator asks the file to prefetch the blocks ahead of it
@@ -19,72 +20,28 @@ namespace {
 // reaches them. The kernel reads ahead of forward reads on its own, in
 // smaller windows, and never ahead of backward ones. With every page
 // cached the hint costs one system call per window.
-class TableIterator final : public Iterator {
+class DataBlocks final : public SecondLevel {
  public:
-  TableIterator(std::shared_ptr<Table> table, const TableReadOptions& ro,
-                std::shared_ptr<const Block> index)
-      : table_(std::move(table)), ro_(ro), index_(Block::NewIterator(std::move(index), CompareInternalKeys)) {}
+  DataBlocks(std::shared_ptr<Table> table, const TableReadOptions& ro)
+      : table_(std::move(table)), ro_(ro) {}
 
-  bool Valid() const override { return data_ != nullptr && data_->Valid(); }
-  std::string_view key() const override { return data_->key(); }
-  std::string_view value() const override { return data_->value(); }
-  Status status() const override {
-    if (!index_->status().ok()) return index_->status();
-    if (data_ != nullptr && !data_->status().ok()) return data_->status();
-    return status_;
-  }
-  bool ok() const override { return status_.ok() && index_->ok() && (data_ == nullptr || data_->ok()); }
-
-  void SeekToFirst() override {
-    index_->SeekToFirst();
-    if (LoadBlock(0)) data_->SeekToFirst();
-    SkipEmptyForward();
-  }
-  void SeekToLast() override {
-    index_->SeekToLast();
-    if (LoadBlock(0)) data_->SeekToLast();
-    SkipEmptyBackward();
-  }
-  void Seek(std::string_view target) override {
-    index_->Seek(target);
-    if (LoadBlock(0)) data_->Seek(target);
-    SkipEmptyForward();
-  }
-  void Next() override {
-    data_->Next();
-    SkipEmptyForward();
-  }
-  void Prev() override {
-    data_->Prev();
-    SkipEmptyBackward();
+  std::unique_ptr<Iterator> Open(std::string_view index_value, int direction,
+                                 Status* status) override {
+    BlockHandle h;
+    if (!h.DecodeFrom(&index_value)) {
+      *status = Status::Corruption("bad block handle in table index");
+      return nullptr;
+    }
+    ReadAhead(h, direction);
+    std::shared_ptr<const Block> block;
+    *status = table_->ReadDataBlock(ro_, h, &block);
+    if (!status->ok()) return nullptr;
+    return Block::NewIterator(std::move(block), CompareInternalKeys);
   }
 
  private:
   static constexpr uint64_t kMinReadahead = 64 * 1024;
   static constexpr uint64_t kMaxReadahead = 1024 * 1024;
-
-  // Opens the data block the index iterator points at; false (data_ null)
-  // when the index is exhausted or the block cannot be read. direction: +1
-  // or -1 when a scan steps from the block before or after, 0 after a seek.
-  bool LoadBlock(int direction) {
-    data_.reset();
-    if (!index_->Valid()) return false;
-    std::string_view v = index_->value();
-    BlockHandle h;
-    if (!h.DecodeFrom(&v)) {
-      status_ = Status::Corruption("bad block handle in table index");
-      return false;
-    }
-    ReadAhead(h, direction);
-    std::shared_ptr<const Block> block;
-    Status s = table_->ReadDataBlock(ro_, h, &block);
-    if (!s.ok()) {
-      status_ = s;
-      return false;
-    }
-    data_ = Block::NewIterator(std::move(block), CompareInternalKeys);
-    return true;
-  }
 
   // Prefetches the next window once the scan is within half a window of
   // the end of what it prefetched (the start, going backward).
@@ -112,43 +69,8 @@ class TableIterator final : public Iterator {
     }
   }
 
-  // An error stops iteration: the iterator becomes invalid, status() says why.
-  bool Stopped() const { return !ok(); }
-
-  void SkipEmptyForward() {
-    while (!Stopped() && (data_ == nullptr || !data_->Valid())) {
-      if (!index_->Valid()) {
-        data_.reset();
-        return;
-      }
-      index_->Next();
-      if (LoadBlock(+1)) data_->SeekToFirst();
-    }
-    if (Stopped()) Fail();
-  }
-  void SkipEmptyBackward() {
-    while (!Stopped() && (data_ == nullptr || !data_->Valid())) {
-      if (!index_->Valid()) {
-        data_.reset();
-        return;
-      }
-      index_->Prev();
-      if (LoadBlock(-1)) data_->SeekToLast();
-    }
-    if (Stopped()) Fail();
-  }
-
-  // Keeps the error (status() must keep reporting it), drops the position.
-  void Fail() {
-    if (data_ != nullptr && !data_->ok() && status_.ok()) status_ = data_->status();
-    data_.reset();
-  }
-
   std::shared_ptr<Table> table_;
   TableReadOptions ro_;
-  std::unique_ptr<Iterator> index_;
-  std::unique_ptr<Iterator> data_;
-  Status status_;
   // Readahead state: the scan's direction, blocks stepped into since it
   // began, and the file range [lo_, hi_) prefetched so far.
   int direction_ = 0;
@@ -278,7 +200,8 @@ uint64_t Table::DataEnd() const {
 }
 
 std::unique_ptr<Iterator> Table::NewIterator(const TableReadOptions& ro) {
-  return std::make_unique<TableIterator>(shared_from_this(), ro, index_);
+  return NewTwoLevelIterator(Block::NewIterator(index_, CompareInternalKeys),
+                             std::make_unique<DataBlocks>(shared_from_this(), ro));
 }
 
 }  // namespace lsm

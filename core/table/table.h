@@ -16,7 +16,7 @@
 #include "core/env/file_system.h"
 #include "core/table/block.h"
 #include "core/table/format.h"
-#include "core/table/iterator.h"
+#include "core/base/iterator.h"
 #include "core/table/table_builder.h"
 #include "core/util/status.h"
 

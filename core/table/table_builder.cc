@@ -2,7 +2,7 @@
 
 #include <cassert>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/util/coding.h"
 
 namespace lsm {

@@ -264,6 +264,22 @@ static void test_version(void **state) {
   assert_string_equal(buf, LSM_VERSION_STRING);
   assert_non_null(lsm_version());
   assert_string_equal(lsm_version(), LSM_VERSION_STRING);
+
+  /* LSM_VERSION_NUMBER is documented for #if, so it must be a preprocessor
+   * constant; it must also encode the version the library reports. */
+#if !defined(LSM_VERSION_NUMBER) || LSM_VERSION_NUMBER < 0
+#error "LSM_VERSION_NUMBER must be a non-negative preprocessor constant"
+#endif
+  int major = -1, minor = -1, patch = -1, end = 0;
+  assert_int_equal(sscanf(lsm_version(), "%d.%d.%d%n", &major, &minor, &patch, &end), 3);
+  assert_int_equal(lsm_version()[end], '\0');
+  assert_int_equal(major, LSM_VERSION_MAJOR);
+  assert_int_equal(minor, LSM_VERSION_MINOR);
+  assert_int_equal(patch, LSM_VERSION_PATCH);
+  /* The encoding is unambiguous and ordered only while these stay < 100. */
+  assert_in_range(minor, 0, 99);
+  assert_in_range(patch, 0, 99);
+  assert_int_equal(LSM_VERSION_NUMBER, major * 10000 + minor * 100 + patch);
 }
 
 /* ------------------------------------------------------ status codes */

@@ -1,7 +1,7 @@
-// Tests for core/db/dbformat.h: the inline key comparisons every search
+// Tests for core/base/dbformat.h: the inline key comparisons every search
 // uses must order exactly as memcmp-then-length (user keys) and as the
 // documented internal-key order.
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 
 #include <algorithm>
 #include <cstring>

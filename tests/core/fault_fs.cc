@@ -295,27 +295,22 @@ void FaultFS::HoldTables() {
   hold_tables_ = true;
 }
 
-void FaultFS::BlockNextGetChildren() {
+void FaultFS::BlockNextRemove() {
   std::lock_guard<std::mutex> l(mu_);
-  block_children_ = true;
-  children_entered_ = false;
-  children_released_ = false;
+  block_remove_ = true;
+  remove_entered_ = false;
+  remove_released_ = false;
 }
 
-bool FaultFS::WaitGetChildrenEntered(std::chrono::milliseconds timeout) {
+bool FaultFS::WaitRemoveEntered(std::chrono::milliseconds timeout) {
   std::unique_lock<std::mutex> l(mu_);
-  return cv_.wait_for(l, timeout, [this] { return children_entered_; });
+  return cv_.wait_for(l, timeout, [this] { return remove_entered_; });
 }
 
-void FaultFS::ReleaseGetChildren() {
+void FaultFS::ReleaseRemove() {
   std::lock_guard<std::mutex> l(mu_);
-  children_released_ = true;
+  remove_released_ = true;
   cv_.notify_all();
-}
-
-bool FaultFS::GetChildrenHeld() const {
-  std::lock_guard<std::mutex> l(mu_);
-  return children_held_;
 }
 
 // ------------------------------------------------------------- FileSystem
@@ -370,17 +365,6 @@ Status FaultFS::GetFileSize(const std::string& path, uint64_t* size) {
 }
 
 Status FaultFS::GetChildren(const std::string& dir, std::vector<std::string>* names) {
-  {
-    std::unique_lock<std::mutex> l(mu_);
-    if (block_children_) {
-      block_children_ = false;
-      children_entered_ = true;
-      cv_.notify_all();
-      children_held_ = true;
-      cv_.wait_for(l, std::chrono::seconds(1), [this] { return children_released_; });
-      children_held_ = false;
-    }
-  }
   Status s = base_->GetChildren(dir, names);
   // Files kept aside for a possible power loss are not there for the user.
   names->erase(
@@ -391,7 +375,13 @@ Status FaultFS::GetChildren(const std::string& dir, std::vector<std::string>* na
 }
 
 Status FaultFS::RemoveFile(const std::string& path) {
-  std::lock_guard<std::mutex> l(mu_);
+  std::unique_lock<std::mutex> l(mu_);
+  if (block_remove_) {
+    block_remove_ = false;
+    remove_entered_ = true;
+    cv_.notify_all();
+    cv_.wait_for(l, std::chrono::seconds(30), [this] { return remove_released_; });
+  }
   Status s = CheckLocked(kRemove, path, nullptr, nullptr);
   if (!s.ok()) return s;
   if (!base_->FileExists(path)) return base_->RemoveFile(path);  // its own error

@@ -90,13 +90,11 @@ class FaultFS : public FileSystem {
   // ---- scheduling hooks for targeted tests
   // Table creation (".sst") waits until PowerOff().
   void HoldTables();
-  // The next GetChildren waits until ReleaseGetChildren(), or a second.
-  void BlockNextGetChildren();
-  bool WaitGetChildrenEntered(std::chrono::milliseconds timeout);
-  void ReleaseGetChildren();
-  // Whether a GetChildren is held now (entered, neither released nor timed
-  // out).
-  bool GetChildrenHeld() const;
+  // The next RemoveFile waits until ReleaseRemove() (or 30 s, so that a
+  // failing test cannot hang).
+  void BlockNextRemove();
+  bool WaitRemoveEntered(std::chrono::milliseconds timeout);
+  void ReleaseRemove();
 
   // ---- FileSystem
   Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override;
@@ -158,10 +156,9 @@ class FaultFS : public FileSystem {
   std::map<std::string, FileState> files_;  // files written through us
   std::vector<DirOp> dir_ops_;
   bool hold_tables_ = false;
-  bool block_children_ = false;
-  bool children_entered_ = false;
-  bool children_released_ = false;
-  bool children_held_ = false;
+  bool block_remove_ = false;
+  bool remove_entered_ = false;
+  bool remove_released_ = false;
 };
 
 }  // namespace test

@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/util/random.h"
 #include "tests/core/test_util.h"
 

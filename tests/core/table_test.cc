@@ -14,7 +14,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/env/file_system.h"
 #include "core/table/format.h"
 #include "core/table/table_builder.h"

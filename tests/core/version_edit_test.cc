@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/util/coding.h"
 
 namespace lsm {

@@ -15,10 +15,11 @@
 
 #include <gtest/gtest.h>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/db/filename.h"
 #include "core/db/table_cache.h"
 #include "core/env/file_system.h"
+#include "tests/core/fault_fs.h"
 #include "tests/core/test_util.h"
 
 namespace lsm {
@@ -383,28 +384,69 @@ TEST_F(VersionSetTest, NewManifestSnapshotDoesNotRaceWithCounterUpdates) {
   ASSERT_TRUE(vs2->Recover().ok());
 }
 
-TEST_F(VersionSetTest, LiveFilesIncludeThoseOfHeldVersions) {
-  auto vs = NewVersionSet();
+// Records the tables whose last reference went.
+class RecordingReleaser : public TableReleaser {
+ public:
+  void TableReleased(uint64_t number) override { released.push_back(number); }
+  std::vector<uint64_t> released;
+};
+
+// A table is released exactly when the last Version listing it dies: not
+// while a reader holds an older Version, not when a trivial move passes it
+// down a level, and not when the edit naming it failed to reach the
+// MANIFEST (it may be there after all).
+TEST_F(VersionSetTest, TableIsReleasedWhenItsLastVersionDies) {
+  RecordingReleaser releaser;
+  auto vs = std::make_unique<VersionSet>(dir_, fs_, &releaser);
   ASSERT_TRUE(vs->CreateNew().ok());
   const uint64_t n1 = vs->NewFileNumber(), n2 = vs->NewFileNumber();
   VersionEdit e1;
   e1.AddFile(0, File(n1, "a", "b"));
   ASSERT_TRUE(Apply(vs.get(), &e1).ok());
 
+  // A trivial move keeps the same table object: nothing is released.
+  const FileMetaData* before_move = vs->current()->files(0)[0].get();
+  VersionEdit move;
+  move.DeleteFile(0, n1);
+  move.AddFile(1, File(n1, "a", "b"));
+  ASSERT_TRUE(Apply(vs.get(), &move).ok());
+  ASSERT_EQ(1, vs->current()->NumFiles(1));
+  EXPECT_EQ(before_move, vs->current()->files(1)[0].get());
+  EXPECT_TRUE(releaser.released.empty());
+
+  // A reader holds the Version listing n1 while a compaction replaces it.
   std::shared_ptr<const Version> held = vs->current();
   VersionEdit e2;
-  e2.DeleteFile(0, n1);
+  e2.DeleteFile(1, n1);
   e2.AddFile(1, File(n2, "a", "b"));
   ASSERT_TRUE(Apply(vs.get(), &e2).ok());
-
-  std::set<uint64_t> live;
-  vs->AddLiveFiles(&live);
-  EXPECT_EQ(live, (std::set<uint64_t>{n1, n2}));
+  EXPECT_TRUE(releaser.released.empty()) << "released while a reader holds it";
   held.reset();
-  live.clear();
-  vs->AddLiveFiles(&live);
-  EXPECT_EQ(live, (std::set<uint64_t>{n2}));
+  EXPECT_EQ(releaser.released, std::vector<uint64_t>{n1});
+
+  // Closing drops the current Version; its tables are released to whoever
+  // listens (the database stops listening first).
   ASSERT_TRUE(vs->Close().ok());
+  vs.reset();
+  EXPECT_EQ(releaser.released, (std::vector<uint64_t>{n1, n2}));
+}
+
+TEST_F(VersionSetTest, TableOfAFailedEditIsNotReleased) {
+  RecordingReleaser releaser;
+  test::FaultFS ffs;
+  auto vs = std::make_unique<VersionSet>(dir_, &ffs, &releaser);
+  ASSERT_TRUE(vs->CreateNew().ok());
+  const uint64_t n1 = vs->NewFileNumber();
+  VersionEdit e1;
+  e1.AddFile(0, File(n1, "a", "b"));
+  test::FaultFS::Fault fault;
+  fault.ops = test::FaultFS::kAppend | test::FaultFS::kSync;
+  ffs.SetFault(fault);
+  ASSERT_FALSE(Apply(vs.get(), &e1).ok());
+  ffs.ClearFault();
+  EXPECT_EQ(0, vs->current()->NumFiles(0));
+  EXPECT_TRUE(releaser.released.empty()) << "a table the MANIFEST may name was released";
+  vs.reset();
 }
 
 }  // namespace

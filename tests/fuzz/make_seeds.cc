@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "core/db/db.h"
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/db/version_edit.h"
 #include "core/db/write_batch.h"
 #include "core/log/log_writer.h"

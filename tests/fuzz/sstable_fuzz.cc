@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 #include "core/table/format.h"
 #include "core/table/table.h"
 #include "fuzz_util.h"

@@ -65,70 +65,71 @@ typedef _gostring_ swig_type_33;
 typedef long long swig_type_34;
 typedef _gostring_ swig_type_35;
 typedef _gostring_ swig_type_36;
-extern void _wrap_Swig_free_capi_0f438d655e604635(uintptr_t arg1);
-extern uintptr_t _wrap_Swig_malloc_capi_0f438d655e604635(swig_intgo arg1);
-extern swig_intgo _wrap_go_iter_move_capi_0f438d655e604635(uintptr_t arg1, swig_intgo arg2, swig_type_1 arg3, uintptr_t arg4);
-extern swig_voidp _wrap_go_entry_new_capi_0f438d655e604635(void);
-extern void _wrap_go_entry_free_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_type_2 _wrap_go_get_capi_0f438d655e604635(uintptr_t arg1, uintptr_t arg2, swig_type_3 arg3, swig_type_4 arg4);
-extern swig_intgo _wrap_go_write_capi_0f438d655e604635(uintptr_t arg1, uintptr_t arg2, swig_type_5 arg3);
-extern swig_type_6 _wrap_go_copy_last_error_capi_0f438d655e604635(swig_type_7 arg1);
-extern swig_type_8 _wrap_go_copy_version_capi_0f438d655e604635(swig_type_9 arg1);
-extern swig_type_10 _wrap_go_property_capi_0f438d655e604635(uintptr_t arg1, swig_type_11 arg2, swig_type_12 arg3);
-extern swig_intgo _wrap_options_create_capi_0f438d655e604635(swig_voidp arg1);
-extern void _wrap_options_destroy_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_intgo _wrap_options_set_create_if_missing_capi_0f438d655e604635(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_options_set_error_if_exists_capi_0f438d655e604635(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_options_set_write_buffer_size_capi_0f438d655e604635(uintptr_t arg1, swig_type_13 arg2);
-extern swig_intgo _wrap_options_set_block_size_capi_0f438d655e604635(uintptr_t arg1, swig_type_14 arg2);
-extern swig_intgo _wrap_options_set_block_cache_size_capi_0f438d655e604635(uintptr_t arg1, swig_type_15 arg2);
-extern swig_intgo _wrap_options_set_bloom_bits_per_key_capi_0f438d655e604635(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_options_set_compression_capi_0f438d655e604635(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_options_set_max_open_files_capi_0f438d655e604635(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_options_set_background_threads_capi_0f438d655e604635(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_options_set_paranoid_checks_capi_0f438d655e604635(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_options_set_target_file_size_capi_0f438d655e604635(uintptr_t arg1, swig_type_16 arg2);
-extern swig_intgo _wrap_options_set_max_bytes_for_level_base_capi_0f438d655e604635(uintptr_t arg1, swig_type_17 arg2);
-extern swig_intgo _wrap_options_set_level_size_multiplier_capi_0f438d655e604635(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_options_set_wal_mmap_capi_0f438d655e604635(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_options_set_capi_0f438d655e604635(uintptr_t arg1, swig_type_18 arg2, swig_type_19 arg3);
-extern swig_intgo _wrap_read_options_create_capi_0f438d655e604635(swig_voidp arg1);
-extern void _wrap_read_options_destroy_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_intgo _wrap_read_options_set_snapshot_capi_0f438d655e604635(uintptr_t arg1, uintptr_t arg2);
-extern swig_intgo _wrap_read_options_set_verify_checksums_capi_0f438d655e604635(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_read_options_set_fill_cache_capi_0f438d655e604635(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_read_options_set_lower_bound_capi_0f438d655e604635(uintptr_t arg1, swig_type_20 arg2);
-extern swig_intgo _wrap_read_options_set_upper_bound_capi_0f438d655e604635(uintptr_t arg1, swig_type_21 arg2);
-extern swig_intgo _wrap_write_options_create_capi_0f438d655e604635(swig_voidp arg1);
-extern void _wrap_write_options_destroy_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_intgo _wrap_write_options_set_sync_capi_0f438d655e604635(uintptr_t arg1, swig_intgo arg2);
-extern swig_intgo _wrap_open_capi_0f438d655e604635(swig_type_22 arg1, uintptr_t arg2, swig_voidp arg3);
-extern swig_intgo _wrap_close_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_intgo _wrap_put_capi_0f438d655e604635(uintptr_t arg1, uintptr_t arg2, swig_type_23 arg3, swig_type_24 arg4);
-extern swig_intgo _wrap_delete_capi_0f438d655e604635(uintptr_t arg1, uintptr_t arg2, swig_type_25 arg3);
-extern swig_intgo _wrap_write_capi_0f438d655e604635(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
-extern swig_intgo _wrap_flush_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_intgo _wrap_compact_range_capi_0f438d655e604635(uintptr_t arg1, swig_type_26 arg2, swig_type_27 arg3);
-extern swig_intgo _wrap_approximate_size_capi_0f438d655e604635(uintptr_t arg1, swig_type_28 arg2, swig_type_29 arg3, swig_voidp arg4);
-extern swig_intgo _wrap_destroy_capi_0f438d655e604635(swig_type_30 arg1);
-extern swig_intgo _wrap_batch_create_capi_0f438d655e604635(swig_voidp arg1);
-extern void _wrap_batch_destroy_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_intgo _wrap_batch_put_capi_0f438d655e604635(uintptr_t arg1, swig_type_31 arg2, swig_type_32 arg3);
-extern swig_intgo _wrap_batch_delete_capi_0f438d655e604635(uintptr_t arg1, swig_type_33 arg2);
-extern swig_intgo _wrap_batch_clear_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_type_34 _wrap_batch_count_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_intgo _wrap_snapshot_create_capi_0f438d655e604635(uintptr_t arg1, swig_voidp arg2);
-extern swig_intgo _wrap_snapshot_release_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_intgo _wrap_iter_open_capi_0f438d655e604635(uintptr_t arg1, uintptr_t arg2, swig_voidp arg3);
-extern void _wrap_iter_close_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_intgo _wrap_iter_seek_first_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_intgo _wrap_iter_seek_last_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_intgo _wrap_iter_seek_capi_0f438d655e604635(uintptr_t arg1, swig_type_35 arg2);
-extern swig_intgo _wrap_iter_seek_for_prev_capi_0f438d655e604635(uintptr_t arg1, swig_type_36 arg2);
-extern swig_intgo _wrap_iter_next_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_intgo _wrap_iter_prev_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_intgo _wrap_iter_valid_capi_0f438d655e604635(uintptr_t arg1);
-extern swig_intgo _wrap_iter_status_capi_0f438d655e604635(uintptr_t arg1);
+extern void _wrap_Swig_free_capi_3da70cf1242843ad(uintptr_t arg1);
+extern uintptr_t _wrap_Swig_malloc_capi_3da70cf1242843ad(swig_intgo arg1);
+extern swig_intgo _wrap_go_iter_move_capi_3da70cf1242843ad(uintptr_t arg1, swig_intgo arg2, swig_type_1 arg3, uintptr_t arg4);
+extern swig_voidp _wrap_go_entry_new_capi_3da70cf1242843ad(void);
+extern void _wrap_go_entry_free_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_type_2 _wrap_go_get_capi_3da70cf1242843ad(uintptr_t arg1, uintptr_t arg2, swig_type_3 arg3, swig_type_4 arg4);
+extern swig_intgo _wrap_go_write_capi_3da70cf1242843ad(uintptr_t arg1, uintptr_t arg2, swig_type_5 arg3);
+extern swig_type_6 _wrap_go_copy_last_error_capi_3da70cf1242843ad(swig_type_7 arg1);
+extern swig_type_8 _wrap_go_copy_version_capi_3da70cf1242843ad(swig_type_9 arg1);
+extern swig_type_10 _wrap_go_property_capi_3da70cf1242843ad(uintptr_t arg1, swig_type_11 arg2, swig_type_12 arg3);
+extern swig_intgo _wrap_options_create_capi_3da70cf1242843ad(swig_voidp arg1);
+extern void _wrap_options_destroy_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_intgo _wrap_options_set_create_if_missing_capi_3da70cf1242843ad(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_options_set_error_if_exists_capi_3da70cf1242843ad(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_options_set_write_buffer_size_capi_3da70cf1242843ad(uintptr_t arg1, swig_type_13 arg2);
+extern swig_intgo _wrap_options_set_block_size_capi_3da70cf1242843ad(uintptr_t arg1, swig_type_14 arg2);
+extern swig_intgo _wrap_options_set_block_cache_size_capi_3da70cf1242843ad(uintptr_t arg1, swig_type_15 arg2);
+extern swig_intgo _wrap_options_set_bloom_bits_per_key_capi_3da70cf1242843ad(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_options_set_compression_capi_3da70cf1242843ad(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_options_set_max_open_files_capi_3da70cf1242843ad(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_options_set_background_threads_capi_3da70cf1242843ad(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_options_set_paranoid_checks_capi_3da70cf1242843ad(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_options_set_target_file_size_capi_3da70cf1242843ad(uintptr_t arg1, swig_type_16 arg2);
+extern swig_intgo _wrap_options_set_max_bytes_for_level_base_capi_3da70cf1242843ad(uintptr_t arg1, swig_type_17 arg2);
+extern swig_intgo _wrap_options_set_level_size_multiplier_capi_3da70cf1242843ad(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_options_set_wal_mmap_capi_3da70cf1242843ad(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_options_set_capi_3da70cf1242843ad(uintptr_t arg1, swig_type_18 arg2, swig_type_19 arg3);
+extern swig_intgo _wrap_read_options_create_capi_3da70cf1242843ad(swig_voidp arg1);
+extern void _wrap_read_options_destroy_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_intgo _wrap_read_options_set_snapshot_capi_3da70cf1242843ad(uintptr_t arg1, uintptr_t arg2);
+extern swig_intgo _wrap_read_options_set_verify_checksums_capi_3da70cf1242843ad(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_read_options_set_fill_cache_capi_3da70cf1242843ad(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_read_options_set_lower_bound_capi_3da70cf1242843ad(uintptr_t arg1, swig_type_20 arg2);
+extern swig_intgo _wrap_read_options_set_upper_bound_capi_3da70cf1242843ad(uintptr_t arg1, swig_type_21 arg2);
+extern swig_intgo _wrap_write_options_create_capi_3da70cf1242843ad(swig_voidp arg1);
+extern void _wrap_write_options_destroy_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_intgo _wrap_write_options_set_sync_capi_3da70cf1242843ad(uintptr_t arg1, swig_intgo arg2);
+extern swig_intgo _wrap_open_capi_3da70cf1242843ad(swig_type_22 arg1, uintptr_t arg2, swig_voidp arg3);
+extern swig_intgo _wrap_close_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_intgo _wrap_put_capi_3da70cf1242843ad(uintptr_t arg1, uintptr_t arg2, swig_type_23 arg3, swig_type_24 arg4);
+extern swig_intgo _wrap_delete_capi_3da70cf1242843ad(uintptr_t arg1, uintptr_t arg2, swig_type_25 arg3);
+extern swig_intgo _wrap_write_capi_3da70cf1242843ad(uintptr_t arg1, uintptr_t arg2, uintptr_t arg3);
+extern swig_intgo _wrap_flush_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_intgo _wrap_compact_range_capi_3da70cf1242843ad(uintptr_t arg1, swig_type_26 arg2, swig_type_27 arg3);
+extern swig_intgo _wrap_wait_for_compactions_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_intgo _wrap_approximate_size_capi_3da70cf1242843ad(uintptr_t arg1, swig_type_28 arg2, swig_type_29 arg3, swig_voidp arg4);
+extern swig_intgo _wrap_destroy_capi_3da70cf1242843ad(swig_type_30 arg1);
+extern swig_intgo _wrap_batch_create_capi_3da70cf1242843ad(swig_voidp arg1);
+extern void _wrap_batch_destroy_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_intgo _wrap_batch_put_capi_3da70cf1242843ad(uintptr_t arg1, swig_type_31 arg2, swig_type_32 arg3);
+extern swig_intgo _wrap_batch_delete_capi_3da70cf1242843ad(uintptr_t arg1, swig_type_33 arg2);
+extern swig_intgo _wrap_batch_clear_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_type_34 _wrap_batch_count_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_intgo _wrap_snapshot_create_capi_3da70cf1242843ad(uintptr_t arg1, swig_voidp arg2);
+extern swig_intgo _wrap_snapshot_release_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_intgo _wrap_iter_open_capi_3da70cf1242843ad(uintptr_t arg1, uintptr_t arg2, swig_voidp arg3);
+extern void _wrap_iter_close_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_intgo _wrap_iter_seek_first_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_intgo _wrap_iter_seek_last_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_intgo _wrap_iter_seek_capi_3da70cf1242843ad(uintptr_t arg1, swig_type_35 arg2);
+extern swig_intgo _wrap_iter_seek_for_prev_capi_3da70cf1242843ad(uintptr_t arg1, swig_type_36 arg2);
+extern swig_intgo _wrap_iter_next_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_intgo _wrap_iter_prev_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_intgo _wrap_iter_valid_capi_3da70cf1242843ad(uintptr_t arg1);
+extern swig_intgo _wrap_iter_status_capi_3da70cf1242843ad(uintptr_t arg1);
 #undef intgo
 */
 import "C"
@@ -154,7 +155,7 @@ func getSwigcptr(v interface{ Swigcptr() uintptr }) uintptr {
 
 type _ sync.Mutex
 
-// Entry mirrors the C struct lsmgo_entry (bindings/lsm.i): an iterator's
+// Entry mirrors the C struct lsmgo_entry (internal/capi/glue.h): an iterator's
 // current key and value, in C memory, valid until the iterator moves.
 type Entry struct {
 	Key      *byte
@@ -165,13 +166,13 @@ type Entry struct {
 
 func Swig_free(arg1 uintptr) {
 	_swig_i_0 := arg1
-	C._wrap_Swig_free_capi_0f438d655e604635(C.uintptr_t(_swig_i_0))
+	C._wrap_Swig_free_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0))
 }
 
 func Swig_malloc(arg1 int) (_swig_ret uintptr) {
 	var swig_r uintptr
 	_swig_i_0 := arg1
-	swig_r = (uintptr)(C._wrap_Swig_malloc_capi_0f438d655e604635(C.swig_intgo(_swig_i_0)))
+	swig_r = (uintptr)(C._wrap_Swig_malloc_capi_3da70cf1242843ad(C.swig_intgo(_swig_i_0)))
 	return swig_r
 }
 
@@ -190,7 +191,7 @@ func Go_iter_move(arg1 uintptr, arg2 int, arg3 []byte, arg4 uintptr) (_swig_ret 
 	var _swig_i_2 string
 	_swig_i_2 = unsafe.String(unsafe.SliceData(arg3), len(arg3))
 	_swig_i_3 := arg4
-	swig_r = (int)(C._wrap_go_iter_move_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_1)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
+	swig_r = (int)(C._wrap_go_iter_move_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1), *(*C.swig_type_1)(unsafe.Pointer(&_swig_i_2)), C.uintptr_t(_swig_i_3)))
 	if Swig_escape_always_false {
 		Swig_escape_val = _swig_i_2
 	}
@@ -199,13 +200,13 @@ func Go_iter_move(arg1 uintptr, arg2 int, arg3 []byte, arg4 uintptr) (_swig_ret 
 
 func Go_entry_new() (_swig_ret *Entry) {
 	var swig_r *Entry
-	swig_r = (*Entry)(C._wrap_go_entry_new_capi_0f438d655e604635())
+	swig_r = (*Entry)(C._wrap_go_entry_new_capi_3da70cf1242843ad())
 	return swig_r
 }
 
 func Go_entry_free(arg1 uintptr) {
 	_swig_i_0 := arg1
-	C._wrap_go_entry_free_capi_0f438d655e604635(C.uintptr_t(_swig_i_0))
+	C._wrap_go_entry_free_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0))
 }
 
 func Go_get(arg1 uintptr, arg2 uintptr, arg3 []byte, arg4 []byte) (_swig_ret int64) {
@@ -215,7 +216,7 @@ func Go_get(arg1 uintptr, arg2 uintptr, arg3 []byte, arg4 []byte) (_swig_ret int
 	var _swig_i_2 string
 	_swig_i_2 = unsafe.String(unsafe.SliceData(arg3), len(arg3))
 	_swig_i_3 := arg4
-	swig_r = (int64)(C._wrap_go_get_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_3)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_4)(unsafe.Pointer(&_swig_i_3))))
+	swig_r = (int64)(C._wrap_go_get_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_3)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_4)(unsafe.Pointer(&_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = _swig_i_2
 	}
@@ -231,7 +232,7 @@ func Go_write(arg1 uintptr, arg2 uintptr, arg3 []byte) (_swig_ret int) {
 	_swig_i_1 := arg2
 	var _swig_i_2 string
 	_swig_i_2 = unsafe.String(unsafe.SliceData(arg3), len(arg3))
-	swig_r = (int)(C._wrap_go_write_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_5)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (int)(C._wrap_go_write_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_5)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = _swig_i_2
 	}
@@ -241,7 +242,7 @@ func Go_write(arg1 uintptr, arg2 uintptr, arg3 []byte) (_swig_ret int) {
 func Go_copy_last_error(arg1 []byte) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_go_copy_last_error_capi_0f438d655e604635(*(*C.swig_type_7)(unsafe.Pointer(&_swig_i_0))))
+	swig_r = (int64)(C._wrap_go_copy_last_error_capi_3da70cf1242843ad(*(*C.swig_type_7)(unsafe.Pointer(&_swig_i_0))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -251,7 +252,7 @@ func Go_copy_last_error(arg1 []byte) (_swig_ret int64) {
 func Go_copy_version(arg1 []byte) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_go_copy_version_capi_0f438d655e604635(*(*C.swig_type_9)(unsafe.Pointer(&_swig_i_0))))
+	swig_r = (int64)(C._wrap_go_copy_version_capi_3da70cf1242843ad(*(*C.swig_type_9)(unsafe.Pointer(&_swig_i_0))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -263,7 +264,7 @@ func Go_property(arg1 uintptr, arg2 string, arg3 []byte) (_swig_ret int64) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (int64)(C._wrap_go_property_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), *(*C.swig_type_11)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_12)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (int64)(C._wrap_go_property_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), *(*C.swig_type_11)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_12)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -291,20 +292,20 @@ const LSM_COMPRESSION_LZ4 int = 1
 func Options_create(arg1 *uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_options_create_capi_0f438d655e604635(C.swig_voidp(_swig_i_0)))
+	swig_r = (int)(C._wrap_options_create_capi_3da70cf1242843ad(C.swig_voidp(_swig_i_0)))
 	return swig_r
 }
 
 func Options_destroy(arg1 uintptr) {
 	_swig_i_0 := arg1
-	C._wrap_options_destroy_capi_0f438d655e604635(C.uintptr_t(_swig_i_0))
+	C._wrap_options_destroy_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0))
 }
 
 func Options_set_create_if_missing(arg1 uintptr, arg2 int) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_options_set_create_if_missing_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int)(C._wrap_options_set_create_if_missing_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
@@ -312,7 +313,7 @@ func Options_set_error_if_exists(arg1 uintptr, arg2 int) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_options_set_error_if_exists_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int)(C._wrap_options_set_error_if_exists_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
@@ -320,7 +321,7 @@ func Options_set_write_buffer_size(arg1 uintptr, arg2 int64) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_options_set_write_buffer_size_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_type_13(_swig_i_1)))
+	swig_r = (int)(C._wrap_options_set_write_buffer_size_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_type_13(_swig_i_1)))
 	return swig_r
 }
 
@@ -328,7 +329,7 @@ func Options_set_block_size(arg1 uintptr, arg2 int64) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_options_set_block_size_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_type_14(_swig_i_1)))
+	swig_r = (int)(C._wrap_options_set_block_size_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_type_14(_swig_i_1)))
 	return swig_r
 }
 
@@ -336,7 +337,7 @@ func Options_set_block_cache_size(arg1 uintptr, arg2 int64) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_options_set_block_cache_size_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_type_15(_swig_i_1)))
+	swig_r = (int)(C._wrap_options_set_block_cache_size_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_type_15(_swig_i_1)))
 	return swig_r
 }
 
@@ -344,7 +345,7 @@ func Options_set_bloom_bits_per_key(arg1 uintptr, arg2 int) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_options_set_bloom_bits_per_key_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int)(C._wrap_options_set_bloom_bits_per_key_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
@@ -352,7 +353,7 @@ func Options_set_compression(arg1 uintptr, arg2 int) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_options_set_compression_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int)(C._wrap_options_set_compression_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
@@ -360,7 +361,7 @@ func Options_set_max_open_files(arg1 uintptr, arg2 int) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_options_set_max_open_files_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int)(C._wrap_options_set_max_open_files_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
@@ -368,7 +369,7 @@ func Options_set_background_threads(arg1 uintptr, arg2 int) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_options_set_background_threads_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int)(C._wrap_options_set_background_threads_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
@@ -376,7 +377,7 @@ func Options_set_paranoid_checks(arg1 uintptr, arg2 int) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_options_set_paranoid_checks_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int)(C._wrap_options_set_paranoid_checks_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
@@ -384,7 +385,7 @@ func Options_set_target_file_size(arg1 uintptr, arg2 int64) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_options_set_target_file_size_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_type_16(_swig_i_1)))
+	swig_r = (int)(C._wrap_options_set_target_file_size_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_type_16(_swig_i_1)))
 	return swig_r
 }
 
@@ -392,7 +393,7 @@ func Options_set_max_bytes_for_level_base(arg1 uintptr, arg2 int64) (_swig_ret i
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_options_set_max_bytes_for_level_base_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_type_17(_swig_i_1)))
+	swig_r = (int)(C._wrap_options_set_max_bytes_for_level_base_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_type_17(_swig_i_1)))
 	return swig_r
 }
 
@@ -400,7 +401,7 @@ func Options_set_level_size_multiplier(arg1 uintptr, arg2 int) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_options_set_level_size_multiplier_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int)(C._wrap_options_set_level_size_multiplier_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
@@ -412,7 +413,7 @@ func Options_set_wal_mmap(arg1 uintptr, arg2 int) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_options_set_wal_mmap_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int)(C._wrap_options_set_wal_mmap_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
@@ -421,7 +422,7 @@ func Options_set(arg1 uintptr, arg2 string, arg3 string) (_swig_ret int) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (int)(C._wrap_options_set_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), *(*C.swig_type_18)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_19)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (int)(C._wrap_options_set_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), *(*C.swig_type_18)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_19)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg2
 	}
@@ -434,20 +435,20 @@ func Options_set(arg1 uintptr, arg2 string, arg3 string) (_swig_ret int) {
 func Read_options_create(arg1 *uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_read_options_create_capi_0f438d655e604635(C.swig_voidp(_swig_i_0)))
+	swig_r = (int)(C._wrap_read_options_create_capi_3da70cf1242843ad(C.swig_voidp(_swig_i_0)))
 	return swig_r
 }
 
 func Read_options_destroy(arg1 uintptr) {
 	_swig_i_0 := arg1
-	C._wrap_read_options_destroy_capi_0f438d655e604635(C.uintptr_t(_swig_i_0))
+	C._wrap_read_options_destroy_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0))
 }
 
 func Read_options_set_snapshot(arg1 uintptr, arg2 uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_read_options_set_snapshot_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1)))
+	swig_r = (int)(C._wrap_read_options_set_snapshot_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1)))
 	return swig_r
 }
 
@@ -455,7 +456,7 @@ func Read_options_set_verify_checksums(arg1 uintptr, arg2 int) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_read_options_set_verify_checksums_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int)(C._wrap_read_options_set_verify_checksums_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
@@ -463,7 +464,7 @@ func Read_options_set_fill_cache(arg1 uintptr, arg2 int) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_read_options_set_fill_cache_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int)(C._wrap_read_options_set_fill_cache_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
@@ -472,7 +473,7 @@ func Read_options_set_lower_bound(arg1 uintptr, arg2 []byte) (_swig_ret int) {
 	_swig_i_0 := arg1
 	var _swig_i_1 string
 	_swig_i_1 = unsafe.String(unsafe.SliceData(arg2), len(arg2))
-	swig_r = (int)(C._wrap_read_options_set_lower_bound_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), *(*C.swig_type_20)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (int)(C._wrap_read_options_set_lower_bound_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), *(*C.swig_type_20)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = _swig_i_1
 	}
@@ -484,7 +485,7 @@ func Read_options_set_upper_bound(arg1 uintptr, arg2 []byte) (_swig_ret int) {
 	_swig_i_0 := arg1
 	var _swig_i_1 string
 	_swig_i_1 = unsafe.String(unsafe.SliceData(arg2), len(arg2))
-	swig_r = (int)(C._wrap_read_options_set_upper_bound_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), *(*C.swig_type_21)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (int)(C._wrap_read_options_set_upper_bound_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), *(*C.swig_type_21)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = _swig_i_1
 	}
@@ -494,20 +495,20 @@ func Read_options_set_upper_bound(arg1 uintptr, arg2 []byte) (_swig_ret int) {
 func Write_options_create(arg1 *uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_write_options_create_capi_0f438d655e604635(C.swig_voidp(_swig_i_0)))
+	swig_r = (int)(C._wrap_write_options_create_capi_3da70cf1242843ad(C.swig_voidp(_swig_i_0)))
 	return swig_r
 }
 
 func Write_options_destroy(arg1 uintptr) {
 	_swig_i_0 := arg1
-	C._wrap_write_options_destroy_capi_0f438d655e604635(C.uintptr_t(_swig_i_0))
+	C._wrap_write_options_destroy_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0))
 }
 
 func Write_options_set_sync(arg1 uintptr, arg2 int) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_write_options_set_sync_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
+	swig_r = (int)(C._wrap_write_options_set_sync_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_intgo(_swig_i_1)))
 	return swig_r
 }
 
@@ -516,7 +517,7 @@ func Open(arg1 string, arg2 uintptr, arg3 *uintptr) (_swig_ret int) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (int)(C._wrap_open_capi_0f438d655e604635(*(*C.swig_type_22)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.swig_voidp(_swig_i_2)))
+	swig_r = (int)(C._wrap_open_capi_3da70cf1242843ad(*(*C.swig_type_22)(unsafe.Pointer(&_swig_i_0)), C.uintptr_t(_swig_i_1), C.swig_voidp(_swig_i_2)))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -526,7 +527,7 @@ func Open(arg1 string, arg2 uintptr, arg3 *uintptr) (_swig_ret int) {
 func Close(arg1 uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_close_capi_0f438d655e604635(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_close_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -538,7 +539,7 @@ func Put(arg1 uintptr, arg2 uintptr, arg3 []byte, arg4 []byte) (_swig_ret int) {
 	_swig_i_2 = unsafe.String(unsafe.SliceData(arg3), len(arg3))
 	var _swig_i_3 string
 	_swig_i_3 = unsafe.String(unsafe.SliceData(arg4), len(arg4))
-	swig_r = (int)(C._wrap_put_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_23)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_24)(unsafe.Pointer(&_swig_i_3))))
+	swig_r = (int)(C._wrap_put_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_23)(unsafe.Pointer(&_swig_i_2)), *(*C.swig_type_24)(unsafe.Pointer(&_swig_i_3))))
 	if Swig_escape_always_false {
 		Swig_escape_val = _swig_i_2
 	}
@@ -554,7 +555,7 @@ func Delete(arg1 uintptr, arg2 uintptr, arg3 []byte) (_swig_ret int) {
 	_swig_i_1 := arg2
 	var _swig_i_2 string
 	_swig_i_2 = unsafe.String(unsafe.SliceData(arg3), len(arg3))
-	swig_r = (int)(C._wrap_delete_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_25)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (int)(C._wrap_delete_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), *(*C.swig_type_25)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = _swig_i_2
 	}
@@ -566,14 +567,14 @@ func Write(arg1 uintptr, arg2 uintptr, arg3 uintptr) (_swig_ret int) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (int)(C._wrap_write_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
+	swig_r = (int)(C._wrap_write_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.uintptr_t(_swig_i_2)))
 	return swig_r
 }
 
 func Flush(arg1 uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_flush_capi_0f438d655e604635(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_flush_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -584,13 +585,20 @@ func Compact_range(arg1 uintptr, arg2 []byte, arg3 []byte) (_swig_ret int) {
 	_swig_i_1 = unsafe.String(unsafe.SliceData(arg2), len(arg2))
 	var _swig_i_2 string
 	_swig_i_2 = unsafe.String(unsafe.SliceData(arg3), len(arg3))
-	swig_r = (int)(C._wrap_compact_range_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), *(*C.swig_type_26)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_27)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (int)(C._wrap_compact_range_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), *(*C.swig_type_26)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_27)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = _swig_i_1
 	}
 	if Swig_escape_always_false {
 		Swig_escape_val = _swig_i_2
 	}
+	return swig_r
+}
+
+func Wait_for_compactions(arg1 uintptr) (_swig_ret int) {
+	var swig_r int
+	_swig_i_0 := arg1
+	swig_r = (int)(C._wrap_wait_for_compactions_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -602,7 +610,7 @@ func Approximate_size(arg1 uintptr, arg2 []byte, arg3 []byte, arg4 *uint64) (_sw
 	var _swig_i_2 string
 	_swig_i_2 = unsafe.String(unsafe.SliceData(arg3), len(arg3))
 	_swig_i_3 := arg4
-	swig_r = (int)(C._wrap_approximate_size_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), *(*C.swig_type_28)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_29)(unsafe.Pointer(&_swig_i_2)), C.swig_voidp(_swig_i_3)))
+	swig_r = (int)(C._wrap_approximate_size_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), *(*C.swig_type_28)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_29)(unsafe.Pointer(&_swig_i_2)), C.swig_voidp(_swig_i_3)))
 	if Swig_escape_always_false {
 		Swig_escape_val = _swig_i_1
 	}
@@ -615,7 +623,7 @@ func Approximate_size(arg1 uintptr, arg2 []byte, arg3 []byte, arg4 *uint64) (_sw
 func Destroy(arg1 string) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_destroy_capi_0f438d655e604635(*(*C.swig_type_30)(unsafe.Pointer(&_swig_i_0))))
+	swig_r = (int)(C._wrap_destroy_capi_3da70cf1242843ad(*(*C.swig_type_30)(unsafe.Pointer(&_swig_i_0))))
 	if Swig_escape_always_false {
 		Swig_escape_val = arg1
 	}
@@ -625,13 +633,13 @@ func Destroy(arg1 string) (_swig_ret int) {
 func Batch_create(arg1 *uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_batch_create_capi_0f438d655e604635(C.swig_voidp(_swig_i_0)))
+	swig_r = (int)(C._wrap_batch_create_capi_3da70cf1242843ad(C.swig_voidp(_swig_i_0)))
 	return swig_r
 }
 
 func Batch_destroy(arg1 uintptr) {
 	_swig_i_0 := arg1
-	C._wrap_batch_destroy_capi_0f438d655e604635(C.uintptr_t(_swig_i_0))
+	C._wrap_batch_destroy_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0))
 }
 
 func Batch_put(arg1 uintptr, arg2 []byte, arg3 []byte) (_swig_ret int) {
@@ -641,7 +649,7 @@ func Batch_put(arg1 uintptr, arg2 []byte, arg3 []byte) (_swig_ret int) {
 	_swig_i_1 = unsafe.String(unsafe.SliceData(arg2), len(arg2))
 	var _swig_i_2 string
 	_swig_i_2 = unsafe.String(unsafe.SliceData(arg3), len(arg3))
-	swig_r = (int)(C._wrap_batch_put_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), *(*C.swig_type_31)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_32)(unsafe.Pointer(&_swig_i_2))))
+	swig_r = (int)(C._wrap_batch_put_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), *(*C.swig_type_31)(unsafe.Pointer(&_swig_i_1)), *(*C.swig_type_32)(unsafe.Pointer(&_swig_i_2))))
 	if Swig_escape_always_false {
 		Swig_escape_val = _swig_i_1
 	}
@@ -656,7 +664,7 @@ func Batch_delete(arg1 uintptr, arg2 []byte) (_swig_ret int) {
 	_swig_i_0 := arg1
 	var _swig_i_1 string
 	_swig_i_1 = unsafe.String(unsafe.SliceData(arg2), len(arg2))
-	swig_r = (int)(C._wrap_batch_delete_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), *(*C.swig_type_33)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (int)(C._wrap_batch_delete_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), *(*C.swig_type_33)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = _swig_i_1
 	}
@@ -666,14 +674,14 @@ func Batch_delete(arg1 uintptr, arg2 []byte) (_swig_ret int) {
 func Batch_clear(arg1 uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_batch_clear_capi_0f438d655e604635(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_batch_clear_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Batch_count(arg1 uintptr) (_swig_ret int64) {
 	var swig_r int64
 	_swig_i_0 := arg1
-	swig_r = (int64)(C._wrap_batch_count_capi_0f438d655e604635(C.uintptr_t(_swig_i_0)))
+	swig_r = (int64)(C._wrap_batch_count_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -681,14 +689,14 @@ func Snapshot_create(arg1 uintptr, arg2 *uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
-	swig_r = (int)(C._wrap_snapshot_create_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1)))
+	swig_r = (int)(C._wrap_snapshot_create_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.swig_voidp(_swig_i_1)))
 	return swig_r
 }
 
 func Snapshot_release(arg1 uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_snapshot_release_capi_0f438d655e604635(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_snapshot_release_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -697,26 +705,26 @@ func Iter_open(arg1 uintptr, arg2 uintptr, arg3 *uintptr) (_swig_ret int) {
 	_swig_i_0 := arg1
 	_swig_i_1 := arg2
 	_swig_i_2 := arg3
-	swig_r = (int)(C._wrap_iter_open_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_voidp(_swig_i_2)))
+	swig_r = (int)(C._wrap_iter_open_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), C.uintptr_t(_swig_i_1), C.swig_voidp(_swig_i_2)))
 	return swig_r
 }
 
 func Iter_close(arg1 uintptr) {
 	_swig_i_0 := arg1
-	C._wrap_iter_close_capi_0f438d655e604635(C.uintptr_t(_swig_i_0))
+	C._wrap_iter_close_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0))
 }
 
 func Iter_seek_first(arg1 uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_iter_seek_first_capi_0f438d655e604635(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_iter_seek_first_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Iter_seek_last(arg1 uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_iter_seek_last_capi_0f438d655e604635(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_iter_seek_last_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
@@ -725,7 +733,7 @@ func Iter_seek(arg1 uintptr, arg2 []byte) (_swig_ret int) {
 	_swig_i_0 := arg1
 	var _swig_i_1 string
 	_swig_i_1 = unsafe.String(unsafe.SliceData(arg2), len(arg2))
-	swig_r = (int)(C._wrap_iter_seek_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), *(*C.swig_type_35)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (int)(C._wrap_iter_seek_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), *(*C.swig_type_35)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = _swig_i_1
 	}
@@ -737,7 +745,7 @@ func Iter_seek_for_prev(arg1 uintptr, arg2 []byte) (_swig_ret int) {
 	_swig_i_0 := arg1
 	var _swig_i_1 string
 	_swig_i_1 = unsafe.String(unsafe.SliceData(arg2), len(arg2))
-	swig_r = (int)(C._wrap_iter_seek_for_prev_capi_0f438d655e604635(C.uintptr_t(_swig_i_0), *(*C.swig_type_36)(unsafe.Pointer(&_swig_i_1))))
+	swig_r = (int)(C._wrap_iter_seek_for_prev_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0), *(*C.swig_type_36)(unsafe.Pointer(&_swig_i_1))))
 	if Swig_escape_always_false {
 		Swig_escape_val = _swig_i_1
 	}
@@ -747,27 +755,27 @@ func Iter_seek_for_prev(arg1 uintptr, arg2 []byte) (_swig_ret int) {
 func Iter_next(arg1 uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_iter_next_capi_0f438d655e604635(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_iter_next_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Iter_prev(arg1 uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_iter_prev_capi_0f438d655e604635(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_iter_prev_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Iter_valid(arg1 uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_iter_valid_capi_0f438d655e604635(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_iter_valid_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }
 
 func Iter_status(arg1 uintptr) (_swig_ret int) {
 	var swig_r int
 	_swig_i_0 := arg1
-	swig_r = (int)(C._wrap_iter_status_capi_0f438d655e604635(C.uintptr_t(_swig_i_0)))
+	swig_r = (int)(C._wrap_iter_status_capi_3da70cf1242843ad(C.uintptr_t(_swig_i_0)))
 	return swig_r
 }

@@ -180,155 +180,13 @@ static void* Swig_malloc(int c) {
 #include "lsm.h"
 
 
-typedef struct {
-  const void *key;
-  size_t klen;
-  const void *val;
-  size_t vlen;
-} lsmgo_entry;
-/* Go's Entry is four 8-byte words (the package is generated with
- * -intgosize 64 and refuses to build elsewhere). */
-typedef char lsmgo_entry_is_four_words[sizeof(lsmgo_entry) == 32 ? 1 : -1];
-
-#define LSMGO_FIRST 0
-#define LSMGO_LAST 1
-#define LSMGO_SEEK 2
-#define LSMGO_SEEK_FOR_PREV 3
-#define LSMGO_NEXT 4
-#define LSMGO_PREV 5
-
-/* Moves it (op: LSMGO_*; target is the seeks' key) and stores the entry it
- * lands on in *entry: one cgo call per move. Returns LSM_OK on an entry,
- * LSM_NOT_FOUND past either end, or the error that stopped it. A seek
- * resets the fused step's state, so the lsm_iter_next_entry after it
- * yields the entry sought without moving; after that, next_entry and
- * prev_entry each step once. */
-static int go_iter_move(lsm_iter *it, int op, const void *target, size_t len, lsmgo_entry *entry) {
-  int rc;
-  if (entry == NULL) return LSM_INVALID; /* package lsm never passes these */
-  switch (op) {
-    case LSMGO_FIRST: rc = lsm_iter_seek_first(it); break;
-    case LSMGO_LAST: rc = lsm_iter_seek_last(it); break;
-    case LSMGO_SEEK: rc = lsm_iter_seek(it, target, len); break;
-    case LSMGO_SEEK_FOR_PREV: rc = lsm_iter_seek_for_prev(it, target, len); break;
-    case LSMGO_NEXT:
-      return lsm_iter_next_entry(it, &entry->key, &entry->klen, &entry->val, &entry->vlen);
-    case LSMGO_PREV:
-      return lsm_iter_prev_entry(it, &entry->key, &entry->klen, &entry->val, &entry->vlen);
-    default: return LSM_INVALID;
-  }
-  if (rc != LSM_OK) return rc;
-  return lsm_iter_next_entry(it, &entry->key, &entry->klen, &entry->val, &entry->vlen);
-}
-
-/* A zeroed entry for go_iter_move, or NULL without memory. */
-static lsmgo_entry *go_entry_new(void) { return (lsmgo_entry *)calloc(1, sizeof(lsmgo_entry)); }
-
-static void go_entry_free(lsmgo_entry *entry) { free(entry); }
-
-/* lsm_get_into in one call: copies up to cap bytes of key's value into buf
- * and returns the value's full length (more than cap: call again with a
- * buffer that large), or minus the status code (-LSM_NOT_FOUND, ...). */
-static long long go_get(lsm_db *db, const lsm_read_options *ropts, const void *key, size_t klen,
-                        void *buf, size_t cap) {
-  size_t vlen = 0;
-  int rc = lsm_get_into(db, ropts, key, klen, buf, cap, &vlen);
-  return rc == LSM_OK ? (long long)vlen : -(long long)rc;
-}
-
-/* A LEB128 varint (Go's binary.AppendUvarint) at *p, before end. */
-static int go_read_uvarint(const unsigned char **p, const unsigned char *end, size_t *out) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-    unsigned char b = *(*p)++;
-    v |= (uint64_t)(b & 0x7f) << shift;
-    if (b < 0x80) {
-      if (v > SIZE_MAX) return 0;
-      *out = (size_t)v;
-      return 1;
-    }
-  }
-  return 0;
-}
-
-/* go_write's result for bytes that are not a Batch's encoding. Not a
- * status code (those are >= 0), and it sets no lsm_last_error, so package
- * lsm words the error itself rather than report a stale message under a
- * code that reads as damage on disk. */
-#define LSMGO_BAD_BATCH (-1)
-
-/* Applies a batch that package lsm's Batch encoded as a sequence of
- * operations, each a tag byte (1 put, 0 delete), the key's length as a
- * varint, the key, and for a put the value's length as a varint and the
- * value: one cgo call per write, however many operations. LSM_INVALID
- * (with lsm_last_error saying why) for a key or value lsm_batch_put
- * refuses; LSMGO_BAD_BATCH for an encoding package lsm cannot produce. */
-static int go_write(lsm_db *db, const lsm_write_options *wopts, const void *rep, size_t rep_len) {
-  const unsigned char *p = (const unsigned char *)rep, *end = p + rep_len;
-  lsm_batch *batch;
-  int rc = lsm_batch_create(&batch);
-  if (rc != LSM_OK) return rc;
-  while (rc == LSM_OK && p < end) {
-    unsigned char tag = *p++;
-    size_t klen, vlen = 0;
-    const unsigned char *key, *val = NULL;
-    if (tag > 1 || !go_read_uvarint(&p, end, &klen) || klen > (size_t)(end - p)) {
-      rc = LSMGO_BAD_BATCH;
-      break;
-    }
-    key = p;
-    p += klen;
-    if (tag == 1) {
-      if (!go_read_uvarint(&p, end, &vlen) || vlen > (size_t)(end - p)) {
-        rc = LSMGO_BAD_BATCH;
-        break;
-      }
-      val = p;
-      p += vlen;
-      rc = lsm_batch_put(batch, key, klen, val, vlen);
-    } else {
-      rc = lsm_batch_delete(batch, key, klen);
-    }
-  }
-  if (rc == LSM_OK) rc = lsm_write(db, wopts, batch);
-  lsm_batch_destroy(batch);
-  return rc;
-}
-
-/* Copies a NUL-terminated string into buf (up to cap bytes) and returns
- * its length; more than cap means call again with a larger buffer. */
-static size_t go_copy_string(const char *s, void *buf, size_t cap) {
-  size_t n = strlen(s);
-  memcpy(buf, s, n < cap ? n : cap);
-  return n;
-}
-
-/* lsm_last_error of the calling thread: package lsm calls it with its
- * goroutine locked to the thread that made the failing call. */
-static size_t go_copy_last_error(void *buf, size_t cap) {
-  return go_copy_string(lsm_last_error(), buf, cap);
-}
-
-static size_t go_copy_version(void *buf, size_t cap) {
-  return go_copy_string(lsm_version(), buf, cap);
-}
-
-/* lsm_property into buf: the value's full length (call again if more than
- * cap), or minus the status code. */
-static long long go_property(lsm_db *db, const char *name, void *buf, size_t cap) {
-  char *text = NULL;
-  int rc = lsm_property(db, name, &text);
-  if (rc != LSM_OK) return -(long long)rc;
-  size_t n = go_copy_string(text, buf, cap);
-  lsm_free(text);
-  return (long long)n;
-}
+#include "glue.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-void _wrap_Swig_free_capi_0f438d655e604635(void *_swig_go_0) {
+void _wrap_Swig_free_capi_3da70cf1242843ad(void *_swig_go_0) {
   void *arg1 = (void *) 0 ;
   
   arg1 = *(void **)&_swig_go_0; 
@@ -338,7 +196,7 @@ void _wrap_Swig_free_capi_0f438d655e604635(void *_swig_go_0) {
 }
 
 
-void *_wrap_Swig_malloc_capi_0f438d655e604635(intgo _swig_go_0) {
+void *_wrap_Swig_malloc_capi_3da70cf1242843ad(intgo _swig_go_0) {
   int arg1 ;
   void *result = 0 ;
   void *_swig_go_result;
@@ -351,7 +209,7 @@ void *_wrap_Swig_malloc_capi_0f438d655e604635(intgo _swig_go_0) {
 }
 
 
-intgo _wrap_go_iter_move_capi_0f438d655e604635(lsm_iter *_swig_go_0, intgo _swig_go_1, _gostring_ _swig_go_2, lsmgo_entry *_swig_go_3) {
+intgo _wrap_go_iter_move_capi_3da70cf1242843ad(lsm_iter *_swig_go_0, intgo _swig_go_1, _gostring_ _swig_go_2, lsmgo_entry *_swig_go_3) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int arg2 ;
   void *arg3 = (void *) 0 ;
@@ -365,34 +223,34 @@ intgo _wrap_go_iter_move_capi_0f438d655e604635(lsm_iter *_swig_go_0, intgo _swig
   arg3 = _swig_go_2.p; arg4 = (size_t)_swig_go_2.n; 
   arg5 = (lsmgo_entry *)_swig_go_3; 
   
-  result = (int)go_iter_move(arg1,arg2,(void const *)arg3,arg4,arg5);
+  result = (int)lsmgo_iter_move(arg1,arg2,(void const *)arg3,arg4,arg5);
   _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-lsmgo_entry *_wrap_go_entry_new_capi_0f438d655e604635() {
+lsmgo_entry *_wrap_go_entry_new_capi_3da70cf1242843ad() {
   lsmgo_entry *result = 0 ;
   lsmgo_entry *_swig_go_result;
   
   
-  result = (lsmgo_entry *)go_entry_new();
+  result = (lsmgo_entry *)lsmgo_entry_new();
   _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-void _wrap_go_entry_free_capi_0f438d655e604635(lsmgo_entry *_swig_go_0) {
+void _wrap_go_entry_free_capi_3da70cf1242843ad(lsmgo_entry *_swig_go_0) {
   lsmgo_entry *arg1 = (lsmgo_entry *) 0 ;
   
   arg1 = (lsmgo_entry *)_swig_go_0; 
   
-  go_entry_free(arg1);
+  lsmgo_entry_free(arg1);
   
 }
 
 
-long long _wrap_go_get_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, _gostring_ _swig_go_2, _goslice_ _swig_go_3) {
+long long _wrap_go_get_capi_3da70cf1242843ad(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, _gostring_ _swig_go_2, _goslice_ _swig_go_3) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_read_options *arg2 = (lsm_read_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -407,13 +265,13 @@ long long _wrap_go_get_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_read_option
   arg3 = _swig_go_2.p; arg4 = (size_t)_swig_go_2.n; 
   arg5 = _swig_go_3.array; arg6 = (size_t)_swig_go_3.len; 
   
-  result = (long long)go_get(arg1,(struct lsm_read_options const *)arg2,(void const *)arg3,arg4,arg5,arg6);
+  result = (long long)lsmgo_get(arg1,(struct lsm_read_options const *)arg2,(void const *)arg3,arg4,arg5,arg6);
   _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-intgo _wrap_go_write_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_go_write_capi_3da70cf1242843ad(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -425,13 +283,13 @@ intgo _wrap_go_write_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_write_options
   arg2 = (lsm_write_options *)_swig_go_1; 
   arg3 = _swig_go_2.p; arg4 = (size_t)_swig_go_2.n; 
   
-  result = (int)go_write(arg1,(struct lsm_write_options const *)arg2,(void const *)arg3,arg4);
+  result = (int)lsmgo_write(arg1,(struct lsm_write_options const *)arg2,(void const *)arg3,arg4);
   _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-long long _wrap_go_copy_last_error_capi_0f438d655e604635(_goslice_ _swig_go_0) {
+long long _wrap_go_copy_last_error_capi_3da70cf1242843ad(_goslice_ _swig_go_0) {
   void *arg1 = (void *) 0 ;
   size_t arg2 ;
   size_t result;
@@ -439,13 +297,13 @@ long long _wrap_go_copy_last_error_capi_0f438d655e604635(_goslice_ _swig_go_0) {
   
   arg1 = _swig_go_0.array; arg2 = (size_t)_swig_go_0.len; 
   
-  result = go_copy_last_error(arg1,arg2);
+  result = lsmgo_copy_last_error(arg1,arg2);
   _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-long long _wrap_go_copy_version_capi_0f438d655e604635(_goslice_ _swig_go_0) {
+long long _wrap_go_copy_version_capi_3da70cf1242843ad(_goslice_ _swig_go_0) {
   void *arg1 = (void *) 0 ;
   size_t arg2 ;
   size_t result;
@@ -453,13 +311,13 @@ long long _wrap_go_copy_version_capi_0f438d655e604635(_goslice_ _swig_go_0) {
   
   arg1 = _swig_go_0.array; arg2 = (size_t)_swig_go_0.len; 
   
-  result = go_copy_version(arg1,arg2);
+  result = lsmgo_copy_version(arg1,arg2);
   _swig_go_result = result; 
   return _swig_go_result;
 }
 
 
-long long _wrap_go_property_capi_0f438d655e604635(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
+long long _wrap_go_property_capi_3da70cf1242843ad(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _goslice_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   char *arg2 = (char *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -475,14 +333,14 @@ long long _wrap_go_property_capi_0f438d655e604635(lsm_db *_swig_go_0, _gostring_
   
   arg3 = _swig_go_2.array; arg4 = (size_t)_swig_go_2.len; 
   
-  result = (long long)go_property(arg1,(char const *)arg2,arg3,arg4);
+  result = (long long)lsmgo_property(arg1,(char const *)arg2,arg3,arg4);
   _swig_go_result = result; 
   free(arg2); 
   return _swig_go_result;
 }
 
 
-intgo _wrap_options_create_capi_0f438d655e604635(lsm_options **_swig_go_0) {
+intgo _wrap_options_create_capi_3da70cf1242843ad(lsm_options **_swig_go_0) {
   lsm_options **arg1 = (lsm_options **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -495,7 +353,7 @@ intgo _wrap_options_create_capi_0f438d655e604635(lsm_options **_swig_go_0) {
 }
 
 
-void _wrap_options_destroy_capi_0f438d655e604635(lsm_options *_swig_go_0) {
+void _wrap_options_destroy_capi_3da70cf1242843ad(lsm_options *_swig_go_0) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   
   arg1 = (lsm_options *)_swig_go_0; 
@@ -505,7 +363,7 @@ void _wrap_options_destroy_capi_0f438d655e604635(lsm_options *_swig_go_0) {
 }
 
 
-intgo _wrap_options_set_create_if_missing_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_create_if_missing_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -520,7 +378,7 @@ intgo _wrap_options_set_create_if_missing_capi_0f438d655e604635(lsm_options *_sw
 }
 
 
-intgo _wrap_options_set_error_if_exists_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_error_if_exists_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -535,7 +393,7 @@ intgo _wrap_options_set_error_if_exists_capi_0f438d655e604635(lsm_options *_swig
 }
 
 
-intgo _wrap_options_set_write_buffer_size_capi_0f438d655e604635(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_write_buffer_size_capi_3da70cf1242843ad(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -550,7 +408,7 @@ intgo _wrap_options_set_write_buffer_size_capi_0f438d655e604635(lsm_options *_sw
 }
 
 
-intgo _wrap_options_set_block_size_capi_0f438d655e604635(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_block_size_capi_3da70cf1242843ad(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -565,7 +423,7 @@ intgo _wrap_options_set_block_size_capi_0f438d655e604635(lsm_options *_swig_go_0
 }
 
 
-intgo _wrap_options_set_block_cache_size_capi_0f438d655e604635(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_block_cache_size_capi_3da70cf1242843ad(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -580,7 +438,7 @@ intgo _wrap_options_set_block_cache_size_capi_0f438d655e604635(lsm_options *_swi
 }
 
 
-intgo _wrap_options_set_bloom_bits_per_key_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_bloom_bits_per_key_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -595,7 +453,7 @@ intgo _wrap_options_set_bloom_bits_per_key_capi_0f438d655e604635(lsm_options *_s
 }
 
 
-intgo _wrap_options_set_compression_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_compression_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -610,7 +468,7 @@ intgo _wrap_options_set_compression_capi_0f438d655e604635(lsm_options *_swig_go_
 }
 
 
-intgo _wrap_options_set_max_open_files_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_max_open_files_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -625,7 +483,7 @@ intgo _wrap_options_set_max_open_files_capi_0f438d655e604635(lsm_options *_swig_
 }
 
 
-intgo _wrap_options_set_background_threads_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_background_threads_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -640,7 +498,7 @@ intgo _wrap_options_set_background_threads_capi_0f438d655e604635(lsm_options *_s
 }
 
 
-intgo _wrap_options_set_paranoid_checks_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_paranoid_checks_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -655,7 +513,7 @@ intgo _wrap_options_set_paranoid_checks_capi_0f438d655e604635(lsm_options *_swig
 }
 
 
-intgo _wrap_options_set_target_file_size_capi_0f438d655e604635(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_target_file_size_capi_3da70cf1242843ad(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -670,7 +528,7 @@ intgo _wrap_options_set_target_file_size_capi_0f438d655e604635(lsm_options *_swi
 }
 
 
-intgo _wrap_options_set_max_bytes_for_level_base_capi_0f438d655e604635(lsm_options *_swig_go_0, long long _swig_go_1) {
+intgo _wrap_options_set_max_bytes_for_level_base_capi_3da70cf1242843ad(lsm_options *_swig_go_0, long long _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   size_t arg2 ;
   int result;
@@ -685,7 +543,7 @@ intgo _wrap_options_set_max_bytes_for_level_base_capi_0f438d655e604635(lsm_optio
 }
 
 
-intgo _wrap_options_set_level_size_multiplier_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_level_size_multiplier_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -700,7 +558,7 @@ intgo _wrap_options_set_level_size_multiplier_capi_0f438d655e604635(lsm_options 
 }
 
 
-intgo _wrap_options_set_wal_mmap_capi_0f438d655e604635(lsm_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_options_set_wal_mmap_capi_3da70cf1242843ad(lsm_options *_swig_go_0, intgo _swig_go_1) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   int arg2 ;
   int result;
@@ -715,7 +573,7 @@ intgo _wrap_options_set_wal_mmap_capi_0f438d655e604635(lsm_options *_swig_go_0, 
 }
 
 
-intgo _wrap_options_set_capi_0f438d655e604635(lsm_options *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_options_set_capi_3da70cf1242843ad(lsm_options *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_options *arg1 = (lsm_options *) 0 ;
   char *arg2 = (char *) 0 ;
   char *arg3 = (char *) 0 ;
@@ -742,7 +600,7 @@ intgo _wrap_options_set_capi_0f438d655e604635(lsm_options *_swig_go_0, _gostring
 }
 
 
-intgo _wrap_read_options_create_capi_0f438d655e604635(lsm_read_options **_swig_go_0) {
+intgo _wrap_read_options_create_capi_3da70cf1242843ad(lsm_read_options **_swig_go_0) {
   lsm_read_options **arg1 = (lsm_read_options **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -755,7 +613,7 @@ intgo _wrap_read_options_create_capi_0f438d655e604635(lsm_read_options **_swig_g
 }
 
 
-void _wrap_read_options_destroy_capi_0f438d655e604635(lsm_read_options *_swig_go_0) {
+void _wrap_read_options_destroy_capi_3da70cf1242843ad(lsm_read_options *_swig_go_0) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   
   arg1 = (lsm_read_options *)_swig_go_0; 
@@ -765,7 +623,7 @@ void _wrap_read_options_destroy_capi_0f438d655e604635(lsm_read_options *_swig_go
 }
 
 
-intgo _wrap_read_options_set_snapshot_capi_0f438d655e604635(lsm_read_options *_swig_go_0, lsm_snapshot *_swig_go_1) {
+intgo _wrap_read_options_set_snapshot_capi_3da70cf1242843ad(lsm_read_options *_swig_go_0, lsm_snapshot *_swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   lsm_snapshot *arg2 = (lsm_snapshot *) 0 ;
   int result;
@@ -780,7 +638,7 @@ intgo _wrap_read_options_set_snapshot_capi_0f438d655e604635(lsm_read_options *_s
 }
 
 
-intgo _wrap_read_options_set_verify_checksums_capi_0f438d655e604635(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_read_options_set_verify_checksums_capi_3da70cf1242843ad(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   int arg2 ;
   int result;
@@ -795,7 +653,7 @@ intgo _wrap_read_options_set_verify_checksums_capi_0f438d655e604635(lsm_read_opt
 }
 
 
-intgo _wrap_read_options_set_fill_cache_capi_0f438d655e604635(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_read_options_set_fill_cache_capi_3da70cf1242843ad(lsm_read_options *_swig_go_0, intgo _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   int arg2 ;
   int result;
@@ -810,7 +668,7 @@ intgo _wrap_read_options_set_fill_cache_capi_0f438d655e604635(lsm_read_options *
 }
 
 
-intgo _wrap_read_options_set_lower_bound_capi_0f438d655e604635(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_read_options_set_lower_bound_capi_3da70cf1242843ad(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -826,7 +684,7 @@ intgo _wrap_read_options_set_lower_bound_capi_0f438d655e604635(lsm_read_options 
 }
 
 
-intgo _wrap_read_options_set_upper_bound_capi_0f438d655e604635(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_read_options_set_upper_bound_capi_3da70cf1242843ad(lsm_read_options *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_read_options *arg1 = (lsm_read_options *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -842,7 +700,7 @@ intgo _wrap_read_options_set_upper_bound_capi_0f438d655e604635(lsm_read_options 
 }
 
 
-intgo _wrap_write_options_create_capi_0f438d655e604635(lsm_write_options **_swig_go_0) {
+intgo _wrap_write_options_create_capi_3da70cf1242843ad(lsm_write_options **_swig_go_0) {
   lsm_write_options **arg1 = (lsm_write_options **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -855,7 +713,7 @@ intgo _wrap_write_options_create_capi_0f438d655e604635(lsm_write_options **_swig
 }
 
 
-void _wrap_write_options_destroy_capi_0f438d655e604635(lsm_write_options *_swig_go_0) {
+void _wrap_write_options_destroy_capi_3da70cf1242843ad(lsm_write_options *_swig_go_0) {
   lsm_write_options *arg1 = (lsm_write_options *) 0 ;
   
   arg1 = (lsm_write_options *)_swig_go_0; 
@@ -865,7 +723,7 @@ void _wrap_write_options_destroy_capi_0f438d655e604635(lsm_write_options *_swig_
 }
 
 
-intgo _wrap_write_options_set_sync_capi_0f438d655e604635(lsm_write_options *_swig_go_0, intgo _swig_go_1) {
+intgo _wrap_write_options_set_sync_capi_3da70cf1242843ad(lsm_write_options *_swig_go_0, intgo _swig_go_1) {
   lsm_write_options *arg1 = (lsm_write_options *) 0 ;
   int arg2 ;
   int result;
@@ -880,7 +738,7 @@ intgo _wrap_write_options_set_sync_capi_0f438d655e604635(lsm_write_options *_swi
 }
 
 
-intgo _wrap_open_capi_0f438d655e604635(_gostring_ _swig_go_0, lsm_options *_swig_go_1, lsm_db **_swig_go_2) {
+intgo _wrap_open_capi_3da70cf1242843ad(_gostring_ _swig_go_0, lsm_options *_swig_go_1, lsm_db **_swig_go_2) {
   char *arg1 = (char *) 0 ;
   lsm_options *arg2 = (lsm_options *) 0 ;
   lsm_db **arg3 = (lsm_db **) 0 ;
@@ -902,7 +760,7 @@ intgo _wrap_open_capi_0f438d655e604635(_gostring_ _swig_go_0, lsm_options *_swig
 }
 
 
-intgo _wrap_close_capi_0f438d655e604635(lsm_db *_swig_go_0) {
+intgo _wrap_close_capi_3da70cf1242843ad(lsm_db *_swig_go_0) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -915,7 +773,7 @@ intgo _wrap_close_capi_0f438d655e604635(lsm_db *_swig_go_0) {
 }
 
 
-intgo _wrap_put_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
+intgo _wrap_put_capi_3da70cf1242843ad(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2, _gostring_ _swig_go_3) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -936,7 +794,7 @@ intgo _wrap_put_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_write_options *_sw
 }
 
 
-intgo _wrap_delete_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_delete_capi_3da70cf1242843ad(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, _gostring_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   void *arg3 = (void *) 0 ;
@@ -954,7 +812,7 @@ intgo _wrap_delete_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_write_options *
 }
 
 
-intgo _wrap_write_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, lsm_batch *_swig_go_2) {
+intgo _wrap_write_capi_3da70cf1242843ad(lsm_db *_swig_go_0, lsm_write_options *_swig_go_1, lsm_batch *_swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_write_options *arg2 = (lsm_write_options *) 0 ;
   lsm_batch *arg3 = (lsm_batch *) 0 ;
@@ -971,7 +829,7 @@ intgo _wrap_write_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_write_options *_
 }
 
 
-intgo _wrap_flush_capi_0f438d655e604635(lsm_db *_swig_go_0) {
+intgo _wrap_flush_capi_3da70cf1242843ad(lsm_db *_swig_go_0) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -984,7 +842,7 @@ intgo _wrap_flush_capi_0f438d655e604635(lsm_db *_swig_go_0) {
 }
 
 
-intgo _wrap_compact_range_capi_0f438d655e604635(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_compact_range_capi_3da70cf1242843ad(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1003,7 +861,20 @@ intgo _wrap_compact_range_capi_0f438d655e604635(lsm_db *_swig_go_0, _gostring_ _
 }
 
 
-intgo _wrap_approximate_size_capi_0f438d655e604635(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, long long *_swig_go_3) {
+intgo _wrap_wait_for_compactions_capi_3da70cf1242843ad(lsm_db *_swig_go_0) {
+  lsm_db *arg1 = (lsm_db *) 0 ;
+  int result;
+  intgo _swig_go_result;
+  
+  arg1 = (lsm_db *)_swig_go_0; 
+  
+  result = (int)lsm_wait_for_compactions(arg1);
+  _swig_go_result = result; 
+  return _swig_go_result;
+}
+
+
+intgo _wrap_approximate_size_capi_3da70cf1242843ad(lsm_db *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2, long long *_swig_go_3) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1024,7 +895,7 @@ intgo _wrap_approximate_size_capi_0f438d655e604635(lsm_db *_swig_go_0, _gostring
 }
 
 
-intgo _wrap_destroy_capi_0f438d655e604635(_gostring_ _swig_go_0) {
+intgo _wrap_destroy_capi_3da70cf1242843ad(_gostring_ _swig_go_0) {
   char *arg1 = (char *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1042,7 +913,7 @@ intgo _wrap_destroy_capi_0f438d655e604635(_gostring_ _swig_go_0) {
 }
 
 
-intgo _wrap_batch_create_capi_0f438d655e604635(lsm_batch **_swig_go_0) {
+intgo _wrap_batch_create_capi_3da70cf1242843ad(lsm_batch **_swig_go_0) {
   lsm_batch **arg1 = (lsm_batch **) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1055,7 +926,7 @@ intgo _wrap_batch_create_capi_0f438d655e604635(lsm_batch **_swig_go_0) {
 }
 
 
-void _wrap_batch_destroy_capi_0f438d655e604635(lsm_batch *_swig_go_0) {
+void _wrap_batch_destroy_capi_3da70cf1242843ad(lsm_batch *_swig_go_0) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   
   arg1 = (lsm_batch *)_swig_go_0; 
@@ -1065,7 +936,7 @@ void _wrap_batch_destroy_capi_0f438d655e604635(lsm_batch *_swig_go_0) {
 }
 
 
-intgo _wrap_batch_put_capi_0f438d655e604635(lsm_batch *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
+intgo _wrap_batch_put_capi_3da70cf1242843ad(lsm_batch *_swig_go_0, _gostring_ _swig_go_1, _gostring_ _swig_go_2) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1084,7 +955,7 @@ intgo _wrap_batch_put_capi_0f438d655e604635(lsm_batch *_swig_go_0, _gostring_ _s
 }
 
 
-intgo _wrap_batch_delete_capi_0f438d655e604635(lsm_batch *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_batch_delete_capi_3da70cf1242843ad(lsm_batch *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1100,7 +971,7 @@ intgo _wrap_batch_delete_capi_0f438d655e604635(lsm_batch *_swig_go_0, _gostring_
 }
 
 
-intgo _wrap_batch_clear_capi_0f438d655e604635(lsm_batch *_swig_go_0) {
+intgo _wrap_batch_clear_capi_3da70cf1242843ad(lsm_batch *_swig_go_0) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1113,7 +984,7 @@ intgo _wrap_batch_clear_capi_0f438d655e604635(lsm_batch *_swig_go_0) {
 }
 
 
-long long _wrap_batch_count_capi_0f438d655e604635(lsm_batch *_swig_go_0) {
+long long _wrap_batch_count_capi_3da70cf1242843ad(lsm_batch *_swig_go_0) {
   lsm_batch *arg1 = (lsm_batch *) 0 ;
   size_t result;
   long long _swig_go_result;
@@ -1126,7 +997,7 @@ long long _wrap_batch_count_capi_0f438d655e604635(lsm_batch *_swig_go_0) {
 }
 
 
-intgo _wrap_snapshot_create_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_snapshot **_swig_go_1) {
+intgo _wrap_snapshot_create_capi_3da70cf1242843ad(lsm_db *_swig_go_0, lsm_snapshot **_swig_go_1) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_snapshot **arg2 = (lsm_snapshot **) 0 ;
   int result;
@@ -1141,7 +1012,7 @@ intgo _wrap_snapshot_create_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_snapsh
 }
 
 
-intgo _wrap_snapshot_release_capi_0f438d655e604635(lsm_snapshot *_swig_go_0) {
+intgo _wrap_snapshot_release_capi_3da70cf1242843ad(lsm_snapshot *_swig_go_0) {
   lsm_snapshot *arg1 = (lsm_snapshot *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1154,7 +1025,7 @@ intgo _wrap_snapshot_release_capi_0f438d655e604635(lsm_snapshot *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_open_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, lsm_iter **_swig_go_2) {
+intgo _wrap_iter_open_capi_3da70cf1242843ad(lsm_db *_swig_go_0, lsm_read_options *_swig_go_1, lsm_iter **_swig_go_2) {
   lsm_db *arg1 = (lsm_db *) 0 ;
   lsm_read_options *arg2 = (lsm_read_options *) 0 ;
   lsm_iter **arg3 = (lsm_iter **) 0 ;
@@ -1171,7 +1042,7 @@ intgo _wrap_iter_open_capi_0f438d655e604635(lsm_db *_swig_go_0, lsm_read_options
 }
 
 
-void _wrap_iter_close_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
+void _wrap_iter_close_capi_3da70cf1242843ad(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   
   arg1 = (lsm_iter *)_swig_go_0; 
@@ -1181,7 +1052,7 @@ void _wrap_iter_close_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_seek_first_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_seek_first_capi_3da70cf1242843ad(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1194,7 +1065,7 @@ intgo _wrap_iter_seek_first_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_seek_last_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_seek_last_capi_3da70cf1242843ad(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1207,7 +1078,7 @@ intgo _wrap_iter_seek_last_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_seek_capi_0f438d655e604635(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_iter_seek_capi_3da70cf1242843ad(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1223,7 +1094,7 @@ intgo _wrap_iter_seek_capi_0f438d655e604635(lsm_iter *_swig_go_0, _gostring_ _sw
 }
 
 
-intgo _wrap_iter_seek_for_prev_capi_0f438d655e604635(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
+intgo _wrap_iter_seek_for_prev_capi_3da70cf1242843ad(lsm_iter *_swig_go_0, _gostring_ _swig_go_1) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   void *arg2 = (void *) 0 ;
   size_t arg3 ;
@@ -1239,7 +1110,7 @@ intgo _wrap_iter_seek_for_prev_capi_0f438d655e604635(lsm_iter *_swig_go_0, _gost
 }
 
 
-intgo _wrap_iter_next_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_next_capi_3da70cf1242843ad(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1252,7 +1123,7 @@ intgo _wrap_iter_next_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_prev_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_prev_capi_3da70cf1242843ad(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1265,7 +1136,7 @@ intgo _wrap_iter_prev_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_valid_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_valid_capi_3da70cf1242843ad(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;
@@ -1278,7 +1149,7 @@ intgo _wrap_iter_valid_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
 }
 
 
-intgo _wrap_iter_status_capi_0f438d655e604635(lsm_iter *_swig_go_0) {
+intgo _wrap_iter_status_capi_3da70cf1242843ad(lsm_iter *_swig_go_0) {
   lsm_iter *arg1 = (lsm_iter *) 0 ;
   int result;
   intgo _swig_go_result;

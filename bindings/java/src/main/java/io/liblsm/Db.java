@@ -330,6 +330,17 @@ public final class Db extends NativeHandle {
     call(h -> lsm.compact_range(h, begin, end));
   }
 
+  /**
+   * Waits until no flush or compaction is running, queued or due, and the
+   * files they made obsolete are deleted: the database's files then stay as
+   * they are until the next write. Throws the error that stopped background
+   * work, if one did (the database then refuses writes until reopened).
+   * Writes made meanwhile by other threads may make it wait longer.
+   */
+  public void waitForCompactions() {
+    call(lsm::wait_for_compactions);
+  }
+
   /** Approximate bytes of table files used by keys in [begin, end); null for an open end. */
   public long approximateSize(byte[] begin, byte[] end) {
     long[] size = new long[1];

@@ -6,8 +6,10 @@ import io.liblsm.internal.lsm;
  * Settings for {@link Db#open(java.nio.file.Path, Options)}, with fluent
  * setters. A plain Java object: nothing native is held, so there is nothing
  * to close. Values are checked by liblsm at open (an out-of-range one makes
- * open throw {@link LsmException} with {@link Status#INVALID}); the
- * defaults and ranges are lsm.h's.
+ * open throw {@link LsmException} with {@link Status#INVALID}). Each
+ * setter is the liblsm option of the same name in snake_case; docs/options.md,
+ * generated from liblsm's option table, gives every option's range and
+ * default.
  */
 public final class Options {
   private Boolean createIfMissing;
@@ -25,86 +27,86 @@ public final class Options {
   private Integer levelSizeMultiplier;
   private WalMmap walMmap;
 
-  /** Create the database if missing (default true). */
+  /** Create the database if missing. */
   public Options createIfMissing(boolean on) {
     createIfMissing = on;
     return this;
   }
 
-  /** Fail if the database exists (default false). */
+  /** Fail if the database exists. */
   public Options errorIfExists(boolean on) {
     errorIfExists = on;
     return this;
   }
 
-  /** Bytes buffered in memory before a flush (64 KiB .. 1 GiB, default 4 MiB). */
+  /** Bytes buffered in memory before a flush. */
   public Options writeBufferSize(long bytes) {
     writeBufferSize = bytes;
     return this;
   }
 
-  /** Uncompressed size of a table block (256 B .. 4 MiB, default 4 KiB). */
+  /** Uncompressed size of a table block. */
   public Options blockSize(long bytes) {
     blockSize = bytes;
     return this;
   }
 
-  /** Bytes of the block cache; 0 disables it (default 8 MiB). */
+  /** Bytes of the block cache; 0 disables it. */
   public Options blockCacheSize(long bytes) {
     blockCacheSize = bytes;
     return this;
   }
 
-  /** Bloom filter bits per key, 0 .. 40 (default 10). */
+  /** Bloom filter bits per key; 0 builds no filters. */
   public Options bloomBitsPerKey(int bits) {
     bloomBitsPerKey = bits;
     return this;
   }
 
-  /** Compression of tables written from now on (default LZ4). */
+  /** Compression of tables written from now on. */
   public Options compression(Compression c) {
     NativeHandle.checkNotNull(c, "compression");
     compression = c;
     return this;
   }
 
-  /** Table files kept open (16 .. 1000000, default 1000). */
+  /** Table files kept open. */
   public Options maxOpenFiles(int n) {
     maxOpenFiles = n;
     return this;
   }
 
-  /** Background flush and compaction threads (1 .. 64, default 2). */
+  /** Background flush and compaction threads. */
   public Options backgroundThreads(int n) {
     backgroundThreads = n;
     return this;
   }
 
-  /** Treat any damage found as an error rather than skip it (default false). */
+  /** Treat any damage found as an error rather than skip it. */
   public Options paranoidChecks(boolean on) {
     paranoidChecks = on;
     return this;
   }
 
-  /** Size at which compactions cut output tables (64 KiB .. 4 GiB, default 8 MiB). */
+  /** Size at which compactions cut output tables. */
   public Options targetFileSize(long bytes) {
     targetFileSize = bytes;
     return this;
   }
 
-  /** Target size of level 1 (1 MiB .. 1 TiB, default 64 MiB). */
+  /** Target size of level 1. */
   public Options maxBytesForLevelBase(long bytes) {
     maxBytesForLevelBase = bytes;
     return this;
   }
 
-  /** Ratio of adjacent levels' target sizes (2 .. 100, default 10). */
+  /** Ratio of adjacent levels' target sizes. */
   public Options levelSizeMultiplier(int n) {
     levelSizeMultiplier = n;
     return this;
   }
 
-  /** How the write-ahead log appends (default {@link WalMmap#AUTO}). */
+  /** How the write-ahead log appends. */
   public Options walMmap(WalMmap mode) {
     NativeHandle.checkNotNull(mode, "mode");
     walMmap = mode;

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The safety net under objects a program forgets to close: once garbage
@@ -17,11 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@link Db#unclosedObjectsFreed()} counts them. Other tests' forgotten
  * objects may be counted meanwhile, so the checks are "at least".
  */
-class CleanerTest {
+class CleanerTest extends DbFixture {
   /** A bound on each wait for the Cleaner: only a missing free reaches it. */
   private static final long WAIT_MILLIS = 30_000;
-
-  @TempDir Path dir;
 
   /** Collects garbage until done says so, or the wait's bound; returns done's last answer. */
   private static boolean collectUntil(BooleanSupplier done) throws InterruptedException {
@@ -75,7 +72,7 @@ class CleanerTest {
 
   @Test
   void unclosedIteratorsAndSnapshotsAreFreedWhileTheirDbStaysOpen() throws InterruptedException {
-    try (Db db = Db.open(dir.resolve("db"))) {
+    try (Db db = Db.open(dbPath())) {
       db.put(b("k"), b("v"));
       long before = Db.unclosedObjectsFreed();
       leakIteratorsAndSnapshots(db, 500);
@@ -93,20 +90,20 @@ class CleanerTest {
     // Db.close frees the iterators still open while the Cleaner thread may
     // be freeing the same ones: each is freed once, before the database.
     for (int round = 0; round < 20; round++) {
-      Db db = Db.open(dir.resolve("db"));
+      Db db = Db.open(dbPath());
       db.put(b("k" + round), b("v"));
       leakIteratorsAndSnapshots(db, 200);
       System.gc();
       db.close();
     }
-    try (Db db = Db.open(dir.resolve("db"))) {
+    try (Db db = Db.open(dbPath())) {
       assertEquals("v", s(db.get(b("k19"))));
     }
   }
 
   @Test
   void anUnclosedDbIsClosedWithItsIteratorsAndSnapshots() throws InterruptedException {
-    Path path = dir.resolve("db");
+    Path path = dbPath();
     long before = Db.unclosedObjectsFreed();
     leakDb(path);
     // Once closed, the directory is no longer locked: it opens again, with

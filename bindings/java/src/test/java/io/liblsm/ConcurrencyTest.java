@@ -19,43 +19,20 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One Db shared by many threads: writers and readers at once, batches seen
  * whole, a snapshot shared by readers, and the Db closed under threads
  * still using it (they may only see IllegalStateException).
  */
-class ConcurrencyTest {
+class ConcurrencyTest extends DbFixture {
   private static final int WRITERS = 4;
   private static final int KEYS_PER_WRITER = 400;
-  /** A bound on each test's wait for its threads: only a hang reaches it. */
-  private static final long JOIN_SECONDS = 60;
-
-  @TempDir Path dir;
-  private ExecutorService pool;
-
-  @BeforeEach
-  void startPool() {
-    pool = Executors.newCachedThreadPool();
-  }
-
-  @AfterEach
-  void stopPool() throws InterruptedException {
-    pool.shutdownNow();
-    assertTrue(pool.awaitTermination(JOIN_SECONDS, TimeUnit.SECONDS), "threads still running");
-  }
 
   private static byte[] key(int writer, int i) {
     return b(String.format("w%d-%05d", writer, i));
@@ -81,19 +58,11 @@ class ConcurrencyTest {
     return Arrays.equals(value, firstValue(key)) || Arrays.equals(value, finalValue(key));
   }
 
-  /** Waits for every task, rethrowing the first failure. */
-  private static void joinAll(List<Future<?>> futures)
-      throws InterruptedException, ExecutionException, TimeoutException {
-    for (Future<?> f : futures) {
-      f.get(JOIN_SECONDS, TimeUnit.SECONDS);
-    }
-  }
-
   // -------------------------------------------------- writers + readers
 
   @Test
   void writersAndReadersShareOneDb() throws Exception {
-    try (Db db = Db.open(dir.resolve("db"), new Options().writeBufferSize(64 << 10))) {
+    try (Db db = Db.open(dbPath(), new Options().writeBufferSize(64 << 10))) {
       CountDownLatch start = new CountDownLatch(1);
       AtomicInteger writersLeft = new AtomicInteger(WRITERS);
       List<Future<?>> futures = new ArrayList<>();
@@ -252,7 +221,7 @@ class ConcurrencyTest {
   void batchesAreSeenWholeByReaders() throws Exception {
     byte[][] keys = {b("a"), b("m"), b("z")};
     int rounds = 1500;
-    try (Db db = Db.open(dir.resolve("db"), new Options().writeBufferSize(64 << 10))) {
+    try (Db db = Db.open(dbPath(), new Options().writeBufferSize(64 << 10))) {
       AtomicBoolean writing = new AtomicBoolean(true);
       List<Future<?>> futures = new ArrayList<>();
       futures.add(pool.submit((Callable<Void>) () -> {
@@ -314,7 +283,7 @@ class ConcurrencyTest {
 
   @Test
   void oneSnapshotSharedByReaderThreads() throws Exception {
-    try (Db db = Db.open(dir.resolve("db"), new Options().writeBufferSize(64 << 10))) {
+    try (Db db = Db.open(dbPath(), new Options().writeBufferSize(64 << 10))) {
       for (int i = 0; i < 200; i++) {
         db.put(b("k" + i), b("old" + i));
       }
@@ -423,7 +392,7 @@ class ConcurrencyTest {
   @Test
   void closingTheDbUnderBusyThreadsOnlyCausesIllegalStateException() throws Exception {
     List<Work> kinds = workKinds();
-    Path path = dir.resolve("db");
+    Path path = dbPath();
     for (int round = 0; round < 4; round++) {
       Db db = Db.open(path, new Options().writeBufferSize(64 << 10));
       db.put(b("keep"), b("me"));

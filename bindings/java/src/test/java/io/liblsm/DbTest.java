@@ -28,19 +28,12 @@ import java.util.Random;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The public API of the binding, method by method, on one thread. */
-class DbTest {
-  @TempDir Path dir;
-
-  private Path dbPath() {
-    return dir.resolve("db");
-  }
-
+class DbTest extends DbFixture {
   private static List<String> keys(Iterable<LsmIterator.Entry> entries) {
     List<String> out = new ArrayList<>();
     for (LsmIterator.Entry e : entries) {
@@ -611,6 +604,38 @@ class DbTest {
       }
       long afterDeletes = db.approximateSize(null, null);
       assertTrue(afterDeletes > 0 && afterDeletes < all, afterDeletes + " vs " + all);
+    }
+  }
+
+  /**
+   * Four flushes of the same keys reach the level-0 trigger (4 by default);
+   * once waitForCompactions returns, the compaction they caused has run and
+   * deleted its inputs: no sleeping, no polling.
+   */
+  @Test
+  void waitForCompactions() throws IOException {
+    try (Db db = Db.open(dbPath())) {
+      db.waitForCompactions(); // nothing to wait for
+      for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < 50; i++) {
+          db.put(b(String.format("k%03d", i)), b(String.format("v%d-%03d", round, i)));
+        }
+        db.flush();
+      }
+      db.waitForCompactions();
+      assertEquals("0", db.property("lsm.num-files-at-level0"));
+      int listed = 0;
+      for (int level = 0; level < 7; level++) {
+        listed += Integer.parseInt(db.property("lsm.num-files-at-level" + level));
+      }
+      long tables;
+      try (Stream<Path> files = Files.list(dbPath())) {
+        tables = files.filter(f -> f.getFileName().toString().endsWith(".sst")).count();
+      }
+      assertTrue(listed >= 1, "no table listed");
+      assertEquals(listed, tables, "tables on disk that no level lists: inputs not deleted");
+      assertEquals("v3-007", s(db.get(b("k007"))));
+      assertEquals("v3-049", s(db.get(b("k049"))));
     }
   }
 

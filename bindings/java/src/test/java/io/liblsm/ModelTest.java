@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Random;
 import java.util.TreeMap;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -28,13 +27,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * strings from an alphabet rich in 0x00, 0x7f, 0x80 and 0xff, the empty key
  * included, so signed ordering anywhere would show.
  */
-class ModelTest {
+class ModelTest extends DbFixture {
   private static final Comparator<byte[]> ORDER = Arrays::compareUnsigned;
   private static final byte[] ALPHABET = {0x00, 0x01, 0x41, 0x7f, (byte) 0x80, (byte) 0xfe, (byte) 0xff};
   private static final int OPS = 3000;
   private static final int MAX_SNAPSHOTS = 4;
-
-  @TempDir Path dir;
 
   /** A snapshot with a copy of the model as it was when taken. */
   private static final class Snap {
@@ -61,7 +58,7 @@ class ModelTest {
     rnd = new Random(seed);
     model = new TreeMap<>(ORDER);
     List<Snap> snaps = new ArrayList<>();
-    Path path = dir.resolve("db");
+    Path path = dbPath();
     Db db = Db.open(path, options());
     int reopens = 0;
     int snapshotChecks = 0;

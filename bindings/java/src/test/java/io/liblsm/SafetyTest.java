@@ -13,7 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -22,21 +21,14 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Misuse and edge cases: closed objects, null arguments, unpositioned
  * iterators, empty and very large keys and values. None may crash the JVM
  * or leak a native failure as anything but the documented exception.
  */
-class SafetyTest {
+class SafetyTest extends DbFixture {
   private static final int MAX_KEY = 1 << 20; // LSM_MAX_KEY_SIZE
-
-  @TempDir Path dir;
-
-  private Path dbPath() {
-    return dir.resolve("db");
-  }
 
   private static void assertClosed(String what, Executable call) {
     IllegalStateException e = assertThrows(IllegalStateException.class, call, what);
@@ -171,6 +163,7 @@ class SafetyTest {
     calls.put("newIterator ro", () -> db.newIterator(null));
     calls.put("flush", db::flush);
     calls.put("compactRange", () -> db.compactRange(null, null));
+    calls.put("waitForCompactions", db::waitForCompactions);
     calls.put("approximateSize", () -> db.approximateSize(null, null));
     calls.put("property", () -> db.property("lsm.stats"));
     for (Map.Entry<String, Executable> c : calls.entrySet()) {

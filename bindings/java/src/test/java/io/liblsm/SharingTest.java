@@ -13,16 +13,11 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Objects the Javadoc calls safe to share (an iterator, a batch, read
@@ -31,24 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
  * correct result or the documented IllegalStateException. Before the
  * per-object locks, sharing an iterator or a batch crashed the JVM.
  */
-class SharingTest {
-  private static final long JOIN_SECONDS = 60;
+class SharingTest extends DbFixture {
   private static final String NOT_ON_ENTRY = "iterator is not positioned on an entry";
 
-  @TempDir Path dir;
-  private ExecutorService pool;
   private final ConcurrentLinkedQueue<Throwable> unexpected = new ConcurrentLinkedQueue<>();
-
-  @BeforeEach
-  void startPool() {
-    pool = Executors.newCachedThreadPool();
-  }
-
-  @AfterEach
-  void stopPool() throws InterruptedException {
-    pool.shutdownNow();
-    assertTrue(pool.awaitTermination(JOIN_SECONDS, TimeUnit.SECONDS), "threads still running");
-  }
 
   /** A body for a thread; what it throws is collected as unexpected. */
   private interface Body {
@@ -157,7 +138,7 @@ class SharingTest {
 
   @Test
   void oneIteratorSharedByThreads() throws Exception {
-    try (Db db = filled(dir.resolve("db"), 300); LsmIterator it = db.newIterator()) {
+    try (Db db = filled(dbPath(), 300); LsmIterator it = db.newIterator()) {
       onThreads(4, t -> {
         Random rnd = new Random(t);
         for (int i = 0; i < 20_000; i++) {
@@ -222,7 +203,7 @@ class SharingTest {
   void oneWriteBatchSharedByThreads() throws Exception {
     int fillers = 4;
     int perFiller = 5000;
-    try (Db db = Db.open(dir.resolve("db")); WriteBatch batch = new WriteBatch()) {
+    try (Db db = Db.open(dbPath()); WriteBatch batch = new WriteBatch()) {
       AtomicInteger filling = new AtomicInteger(fillers);
       onThreads(fillers + 1, t -> {
         if (t == fillers) {
@@ -257,7 +238,7 @@ class SharingTest {
 
   @Test
   void closingASharedWriteBatchUnderItsThreads() throws Exception {
-    try (Db db = Db.open(dir.resolve("db"))) {
+    try (Db db = Db.open(dbPath())) {
       WriteBatch batch = new WriteBatch();
       AtomicInteger puts = new AtomicInteger();
       AtomicInteger stopped = new AtomicInteger();
@@ -292,7 +273,7 @@ class SharingTest {
 
   @Test
   void oneReadOptionsSharedByReadersWhileItsSettingsChange() throws Exception {
-    try (Db db = filled(dir.resolve("db"), 300);
+    try (Db db = filled(dbPath(), 300);
         Snapshot snap = db.snapshot();
         ReadOptions ro = new ReadOptions()) {
       AtomicBoolean reading = new AtomicBoolean(true);

@@ -1,4 +1,4 @@
-#include "core/db/dbformat.h"
+#include "core/base/dbformat.h"
 
 namespace lsm {
 

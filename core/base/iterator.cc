@@ -1,4 +1,4 @@
-#include "core/table/iterator.h"
+#include "core/base/iterator.h"
 
 namespace lsm {
 namespace {
