@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "core/db/db.h"
+#include "core/db/stats.h"
 #include "tests/core/test_util.h"
 
 namespace lsm {
@@ -77,27 +78,11 @@ Options ChurnOptions() {
   return o;
 }
 
-long long StatNumber(DB* db, const std::string& label) {
-  std::string s;
-  if (!db->GetProperty("lsm.stats", &s)) return -1;
-  size_t p = s.find(label);
-  if (p == std::string::npos) return -1;
-  return std::strtoll(s.c_str() + p + label.size(), nullptr, 10);
-}
-
-// Compactions run so far (sum of the per-level "compactions" column).
-long long CompactionCount(DB* db) {
-  std::string s;
-  db->GetProperty("lsm.stats", &s);
-  long long total = 0;
-  size_t pos = s.find('\n');
-  for (int level = 0; level < kNumLevels && pos != std::string::npos; level++) {
-    size_t end = s.find('\n', pos + 1);
-    std::string line = s.substr(pos + 1, end - pos - 1);
-    size_t last_space = line.find_last_of(' ');
-    total += std::strtoll(line.c_str() + last_space + 1, nullptr, 10);
-    pos = end;
-  }
+// Compactions run so far (DBStats, summed over the levels).
+uint64_t CompactionCount(DB* db) {
+  const DBStats st = db->GetStats();
+  uint64_t total = 0;
+  for (const LevelStats& l : st.levels) total += l.compactions;
   return total;
 }
 
@@ -442,14 +427,15 @@ TEST_F(DBConcurrencyTest, ReadersNeverSeeStaleOrTornState) {
   for (auto& th : threads) th.join();
   std::printf(
       "[stress] rounds=%d gets=%ld scans=%ld snapshot-checks=%ld manual-compactions=%ld "
-      "compactions=%lld stops=%lld slowdowns=%lld\n",
+      "compactions=%llu stops=%llu slowdowns=%llu\n",
       kRounds, gets.load(), scans.load(), snapshot_checks.load(), compactions.load(),
-      CompactionCount(db_.get()), StatNumber(db_.get(), "stops: "),
-      StatNumber(db_.get(), "slowdowns: "));
+      static_cast<unsigned long long>(CompactionCount(db_.get())),
+      static_cast<unsigned long long>(db_->GetStats().stops),
+      static_cast<unsigned long long>(db_->GetStats().slowdowns));
   ASSERT_FALSE(fail.any()) << fail.count() << " failures; first: " << fail.first();
   EXPECT_GT(gets.load(), 0);
   EXPECT_GT(scans.load(), 0);
-  EXPECT_GT(CompactionCount(db_.get()), 0);
+  EXPECT_GT(CompactionCount(db_.get()), 0u);
 
   auto check_final = [&] {
     for (int t = 0; t < kWriters; t++) {
@@ -610,8 +596,8 @@ TEST_F(DBConcurrencyTest, SnapshotsBetweenRoundsStayExact) {
   for (auto& th : readers) th.join();
   compactor.join();
   ASSERT_FALSE(fail.any()) << fail.count() << " failures; first: " << fail.first();
-  std::printf("[snapshots] rounds=%d checks=%ld compactions=%lld\n", kRounds, checks.load(),
-              CompactionCount(db));
+  std::printf("[snapshots] rounds=%d checks=%ld compactions=%llu\n", kRounds, checks.load(),
+              static_cast<unsigned long long>(CompactionCount(db)));
   EXPECT_GT(checks.load(), 0);
 
   // The snapshots still held, after one more full compaction.
@@ -639,23 +625,6 @@ TEST_F(DBConcurrencyTest, SnapshotsBetweenRoundsStayExact) {
   db_.reset();
   Open(options);
   EXPECT_EQ(contents(), expected(kRounds));
-}
-
-// "wal-syncs: N for M sync writes, T us syncing, H with the memtable insert
-// run by a waiting writer" from lsm.stats.
-bool WalSyncs(DB* db, unsigned long long* syncs, unsigned long long* sync_writes,
-              unsigned long long* helped = nullptr) {
-  std::string stats;
-  if (!db->GetProperty("lsm.stats", &stats)) return false;
-  const size_t p = stats.find("wal-syncs: ");
-  if (p == std::string::npos) return false;
-  unsigned long long micros = 0, h = 0;
-  const int n = std::sscanf(stats.c_str() + p,
-                            "wal-syncs: %llu for %llu sync writes, %llu us syncing, %llu with the "
-                            "memtable insert run by a waiting writer",
-                            syncs, sync_writes, &micros, &h);
-  if (helped != nullptr) *helped = h;
-  return n == 4;
 }
 
 // Sync writes from four threads share WAL syncs: fewer syncs than sync
@@ -690,8 +659,9 @@ TEST_F(DBConcurrencyTest, SyncWritesAreGroupCommitted) {
     for (auto& th : threads) th.join();
     ASSERT_FALSE(fail.any()) << fail.first();
 
-    unsigned long long syncs = 0, sync_writes = 0, helped = 0;
-    ASSERT_TRUE(WalSyncs(db_.get(), &syncs, &sync_writes, &helped));
+    const DBStats st = db_->GetStats();
+    const unsigned long long syncs = st.wal_syncs, sync_writes = st.synced_writes,
+                             helped = st.helped_syncs;
     std::printf("[group-commit] %llu WAL syncs for %llu sync writes from %d threads, %llu inserts "
                 "run by a waiting writer\n",
                 syncs, sync_writes, kThreads, helped);
@@ -821,8 +791,8 @@ TEST_F(DBConcurrencyTest, NonSyncWritesAreNotCountedAsSyncWrites) {
     });
   }
   for (auto& th : threads) th.join();
-  unsigned long long syncs = 0, sync_writes = 0;
-  ASSERT_TRUE(WalSyncs(db_.get(), &syncs, &sync_writes));
+  const DBStats st = db_->GetStats();
+  const unsigned long long syncs = st.wal_syncs, sync_writes = st.synced_writes;
   EXPECT_EQ(sync_writes, static_cast<unsigned long long>(kThreads * kPerThread))
       << syncs << " WAL syncs; non-sync writes were counted as sync writes";
 }

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "core/db/db.h"
+#include "core/db/stats.h"
 #include "tests/core/fault_fs.h"
 #include "tests/core/gated_fs.h"
 #include "tests/core/test_util.h"
@@ -92,15 +93,6 @@ std::vector<std::string> FilesWithSuffix(const std::string& dir, const std::stri
 std::string NewestLog(const std::string& dir) {
   auto logs = FilesWithSuffix(dir, ".log");
   return logs.empty() ? std::string() : dir + "/" + logs.back();
-}
-
-// A number from "lsm.stats": the integer after `label`.
-long long StatValue(DB* db, const std::string& label) {
-  std::string stats;
-  if (!db->GetProperty("lsm.stats", &stats)) return -1;
-  size_t p = stats.find(label);
-  if (p == std::string::npos) return -1;
-  return std::strtoll(stats.c_str() + p + label.size(), nullptr, 10);
 }
 
 std::string Key(int i) {
@@ -532,7 +524,7 @@ TEST_F(DBTest, SnapshotsSurviveCompaction) {
     }
   }
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
-  const long long with_snapshot = StatValue(db_.get(), "table-bytes: ");
+  const long long with_snapshot = static_cast<long long>(db_->GetStats().TableBytes());
   ASSERT_GT(with_snapshot, 0);
 
   EXPECT_EQ(v1, Contents(snap));
@@ -544,11 +536,11 @@ TEST_F(DBTest, SnapshotsSurviveCompaction) {
   // A second compaction with the snapshot still live keeps it intact.
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
   EXPECT_EQ(v1, Contents(snap));
-  EXPECT_GE(StatValue(db_.get(), "table-bytes: "), with_snapshot * 9 / 10);
+  EXPECT_GE(static_cast<long long>(db_->GetStats().TableBytes()), with_snapshot * 9 / 10);
 
   db_->ReleaseSnapshot(snap);
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
-  const long long without = StatValue(db_.get(), "table-bytes: ");
+  const long long without = static_cast<long long>(db_->GetStats().TableBytes());
   EXPECT_EQ(v2, Contents());
   // 200 old values (200 KB) are gone; 150 new ones remain.
   EXPECT_LT(without, with_snapshot * 6 / 10)
@@ -896,8 +888,8 @@ TEST_F(DBTest, TornWalTail) {
   ASSERT_TRUE(Open().ok());
   for (int i = 0; i < 19; i++) EXPECT_EQ(Value(i), Get(Key(i))) << i;
   EXPECT_EQ("NOT_FOUND", Get(Key(19)));
-  EXPECT_GT(StatValue(db_.get(), "torn-tail-bytes "), 0);
-  EXPECT_EQ(0, StatValue(db_.get(), "dropped-records "));
+  EXPECT_GT(static_cast<long long>(db_->GetStats().wal_torn_tail_bytes), 0);
+  EXPECT_EQ(0, static_cast<long long>(db_->GetStats().wal_dropped_records));
   // The database goes on normally.
   ASSERT_TRUE(db_->Put(wo_, Key(19), "again").ok());
   Reopen();
@@ -957,8 +949,8 @@ TEST_F(DBWalDamageTest, DamagedRecordInTheMiddle) {
   for (int i = 0; i < 10; i++) {
     EXPECT_EQ(i == 5 ? "NOT_FOUND" : Value(i, 200), Get(Key(i))) << i;
   }
-  EXPECT_EQ(1, StatValue(db_.get(), "dropped-records "));
-  EXPECT_GT(StatValue(db_.get(), "dropped-bytes "), 200);
+  EXPECT_EQ(1, static_cast<long long>(db_->GetStats().wal_dropped_records));
+  EXPECT_GT(static_cast<long long>(db_->GetStats().wal_dropped_bytes), 200);
   std::string seq;
   ASSERT_TRUE(db_->GetProperty("lsm.sequence", &seq));
   EXPECT_EQ("10", seq) << "later records keep their sequence numbers";
@@ -969,7 +961,7 @@ TEST_F(DBWalDamageTest, DamagedRecordInTheMiddle) {
   options_.paranoid_checks = true;
   s = Open();
   ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(0, StatValue(db_.get(), "dropped-records "));
+  EXPECT_EQ(0, static_cast<long long>(db_->GetStats().wal_dropped_records));
   EXPECT_EQ("NOT_FOUND", Get(Key(5)));
   EXPECT_EQ(Value(9, 200), Get(Key(9)));
   EXPECT_EQ("x", Get("after"));
@@ -986,7 +978,7 @@ TEST_F(DBWalDamageTest, DamagedHeaderInTheMiddle) {
   s = Open();
   ASSERT_TRUE(s.ok()) << s.ToString();
   for (int i = 0; i < 10; i++) EXPECT_EQ(i < 4 ? Value(i, 200) : "NOT_FOUND", Get(Key(i))) << i;
-  EXPECT_GT(StatValue(db_.get(), "dropped-bytes "), 0);
+  EXPECT_GT(static_cast<long long>(db_->GetStats().wal_dropped_bytes), 0);
 }
 
 TEST_F(DBWalDamageTest, DamagedFinalRecordIsATornTail) {
@@ -997,7 +989,7 @@ TEST_F(DBWalDamageTest, DamagedFinalRecordIsATornTail) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   for (int i = 0; i < 5; i++) EXPECT_EQ(Value(i, 200), Get(Key(i))) << i;
   EXPECT_EQ("NOT_FOUND", Get(Key(5)));
-  EXPECT_GT(StatValue(db_.get(), "torn-tail-bytes "), 0);
+  EXPECT_GT(static_cast<long long>(db_->GetStats().wal_torn_tail_bytes), 0);
 }
 
 // ------------------------------------------------------ metadata damage

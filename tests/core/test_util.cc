@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "core/db/db.h"
+#include "core/db/stats.h"
 #include "core/env/file_system.h"
 #include "core/log/log_format.h"
 #include "core/util/coding.h"
@@ -63,6 +64,20 @@ std::map<std::string, std::string> ReadAll(DB* db, const Snapshot* snap) {
   }
   EXPECT_TRUE(it->status().ok()) << it->status().ToString();
   return out;
+}
+
+::testing::AssertionResult WaitForIdle(DB* db, int level0_trigger) {
+  Status s = db->WaitForCompactions();
+  if (!s.ok()) return ::testing::AssertionFailure() << "WaitForCompactions: " << s.ToString();
+  const DBStats st = db->GetStats();
+  bool idle = st.running_compactions == 0 && st.levels[0].files < level0_trigger;
+  for (int level = 1; level + 1 < kNumLevels; level++) {
+    idle = idle && st.levels[level].bytes < st.levels[level].target_bytes;
+  }
+  if (idle) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "after WaitForCompactions, compactions still running or due:\n"
+         << FormatStats(st);
 }
 
 long long FileSize(const std::string& path) {

@@ -94,6 +94,13 @@ template <typename Iter, typename Entries>
   return ::testing::AssertionSuccess();
 }
 
+// Waits for background work (DB::WaitForCompactions), then checks from the
+// outside (DB::GetStats) that nothing runs and nothing is due: level 0
+// below level0_trigger files, levels 1..5 below their target bytes. A
+// WaitForCompactions that returned early, or a compaction that left a
+// level over its target, fails here, with "lsm.stats" in the message.
+::testing::AssertionResult WaitForIdle(DB* db, int level0_trigger);
+
 // A fresh, empty directory for one test, under $LSM_TEST_TMPDIR (or /tmp),
 // named after the running GoogleTest test. Removed first if it exists.
 std::string TempDir();
