@@ -405,10 +405,7 @@ TEST_F(DBTest, TriggerDuringCompactRangeIsNotLost) {
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
   for (int i = 0; i < 100; i++) ASSERT_TRUE(db_->Put(wo_, Key(i), RandomBytes(rng, 500)).ok());
   ASSERT_TRUE(db_->Flush().ok());
-  gate.Arm([](const std::string& op, const std::string& path) {
-    return op == "create" && path.size() > 4 && path.compare(path.size() - 4, 4, ".sst") == 0 &&
-           test::t_gated_thread;
-  });
+  gate.Arm(test::OpOnGatedThread("create", ".sst"));
   Status cs;
   std::thread compactor([&] {
     test::t_gated_thread = true;
@@ -461,10 +458,7 @@ TEST_F(DBTest, BlockedBackgroundCompactionDoesNotSpin) {
   ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level1", &n));
   ASSERT_GT(std::atoi(n.c_str()), 0);
   for (int attempt = 0; attempt < 5; attempt++) {
-    gate.Arm([](const std::string& op, const std::string& path) {
-      return op == "create" && path.size() > 4 &&
-             path.compare(path.size() - 4, 4, ".sst") == 0 && test::t_gated_thread;
-    });
+    gate.Arm(test::OpOnGatedThread("create", ".sst"));
     std::atomic<long> compactor_tid{0};
     Status cs;
     std::thread compactor([&] {

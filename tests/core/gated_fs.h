@@ -70,6 +70,10 @@ class Gate {
   Match match_;
 };
 
+// A Match for op on paths ending in suffix, from threads that set
+// t_gated_thread (say, "create" of ".sst" by the test's compactor thread).
+Gate::Match OpOnGatedThread(std::string op, std::string suffix);
+
 // A FileSystem over the POSIX one whose creates, appends, syncs and reads
 // pass through a Gate first.
 class GatedFS : public FileSystem {
