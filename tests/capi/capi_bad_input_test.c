@@ -24,59 +24,7 @@
 #include <dirent.h>
 
 #include "lsm.h"
-
-#define OK(call) assert_int_equal((call), LSM_OK)
-
-#define SENTINEL_OPTION "zz_sentinel_option"
-
-/* A failure with a recognisable message: a later failing call must
- * replace it with a message of its own. */
-static void arm_error(void) {
-  lsm_options *o = NULL;
-  OK(lsm_options_create(&o));
-  assert_int_equal(lsm_options_set(o, SENTINEL_OPTION, "x"), LSM_INVALID);
-  assert_non_null(strstr(lsm_last_error(), SENTINEL_OPTION));
-  lsm_options_destroy(o);
-}
-
-static int fresh_error(void) {
-  const char *msg = lsm_last_error();
-  return msg != NULL && msg[0] != '\0' && strstr(msg, SENTINEL_OPTION) == NULL;
-}
-
-#define EXPECT_FAIL(call, code)                                                        \
-  do {                                                                                 \
-    arm_error();                                                                       \
-    int rc_ = (call);                                                                  \
-    if (rc_ != (code)) fail_msg("%s: expected %d, got %d", #call, (int)(code), rc_);   \
-    if (!fresh_error()) fail_msg("%s: no message (\"%s\")", #call, lsm_last_error()); \
-  } while (0)
-
-static void remove_tree(const char *path) {
-  struct stat st;
-  if (lstat(path, &st) != 0) return;
-  if (S_ISDIR(st.st_mode)) {
-    DIR *d = opendir(path);
-    if (d != NULL) {
-      struct dirent *e;
-      while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-        char child[PATH_MAX];
-        snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
-        remove_tree(child);
-      }
-      closedir(d);
-    }
-    rmdir(path);
-  } else {
-    unlink(path);
-  }
-}
-
-static int path_exists(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0;
-}
+#include "capi_test_util.h"
 
 /* ------------------------------------------------------------ context */
 
@@ -167,10 +115,7 @@ static int key_present(lsm_db *db, const void *k, size_t kl) {
 static int setup(void **state) {
   ctx *c = calloc(1, sizeof(*c));
   assert_non_null(c);
-  const char *base = getenv("LSM_TEST_TMPDIR");
-  if (base == NULL || base[0] == '\0') base = "/tmp";
-  snprintf(c->root, sizeof(c->root), "%s/capi_bad_input_XXXXXX", base);
-  if (mkdtemp(c->root) == NULL) fail_msg("mkdtemp: %s", strerror(errno));
+  make_scratch_dir(c->root, sizeof(c->root), "capi_bad_input");
   snprintf(c->path, sizeof(c->path), "%s/db", c->root);
   snprintf(c->fresh, sizeof(c->fresh), "%s/fresh", c->root);
   OK(lsm_open(c->path, NULL, &c->db));

@@ -13,6 +13,7 @@
 
 #include "core/table/block_builder.h"
 #include "core/util/coding.h"
+#include "tests/core/test_util.h"
 
 namespace lsm {
 namespace {
@@ -61,27 +62,8 @@ TEST_P(BlockRoundTrip, ForwardBackwardSeek) {
   auto it = Block::NewIterator(block, Bytewise);
   EXPECT_FALSE(it->Valid());
 
-  // Forward.
-  it->SeekToFirst();
-  for (const auto& [k, v] : entries) {
-    ASSERT_TRUE(it->Valid());
-    ASSERT_EQ(it->key(), k);
-    ASSERT_EQ(it->value(), v);
-    it->Next();
-  }
-  EXPECT_FALSE(it->Valid());
-  EXPECT_TRUE(it->status().ok());
-
-  // Backward from the end, crossing every restart point.
-  it->SeekToLast();
-  for (auto r = entries.rbegin(); r != entries.rend(); ++r) {
-    ASSERT_TRUE(it->Valid());
-    ASSERT_EQ(it->key(), r->first);
-    ASSERT_EQ(it->value(), r->second);
-    it->Prev();
-  }
-  EXPECT_FALSE(it->Valid());
-  EXPECT_TRUE(it->status().ok());
+  // Forward, and backward from the end, crossing every restart point.
+  ASSERT_TRUE(test::ScansBothWays(it.get(), entries));
 
   // Seek to each key, to just below it (between keys), and step both ways.
   for (size_t i = 0; i < entries.size(); i++) {

@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "core/db/db.h"
+#include "core/db/stats.h"
 #include "tests/core/test_util.h"
 
 namespace lsm {
@@ -77,27 +78,11 @@ Options ChurnOptions() {
   return o;
 }
 
-long long StatNumber(DB* db, const std::string& label) {
-  std::string s;
-  if (!db->GetProperty("lsm.stats", &s)) return -1;
-  size_t p = s.find(label);
-  if (p == std::string::npos) return -1;
-  return std::strtoll(s.c_str() + p + label.size(), nullptr, 10);
-}
-
-// Compactions run so far (sum of the per-level "compactions" column).
-long long CompactionCount(DB* db) {
-  std::string s;
-  db->GetProperty("lsm.stats", &s);
-  long long total = 0;
-  size_t pos = s.find('\n');
-  for (int level = 0; level < kNumLevels && pos != std::string::npos; level++) {
-    size_t end = s.find('\n', pos + 1);
-    std::string line = s.substr(pos + 1, end - pos - 1);
-    size_t last_space = line.find_last_of(' ');
-    total += std::strtoll(line.c_str() + last_space + 1, nullptr, 10);
-    pos = end;
-  }
+// Compactions run so far (DBStats, summed over the levels).
+uint64_t CompactionCount(DB* db) {
+  const DBStats st = db->GetStats();
+  uint64_t total = 0;
+  for (const LevelStats& l : st.levels) total += l.compactions;
   return total;
 }
 
@@ -168,21 +153,13 @@ bool AbsenceAllowed(int t, int i, int lo, int hi) {
   return false;
 }
 
-class DBConcurrencyTest : public ::testing::Test {
+class DBConcurrencyTest : public test::DbDirTest {
  protected:
-  void SetUp() override { dir_ = test::TempDir(); }
-  void TearDown() override {
-    db_.reset();
-    if (!HasFailure()) test::RemoveAll(dir_);
-  }
   void Open(const Options& o) {
     db_.reset();
     Status s = DB::Open(o, dir_, &db_);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
-
-  std::string dir_;
-  std::unique_ptr<DB> db_;
 };
 
 // Writers with disjoint key spaces; readers, iterators and snapshot holders
@@ -208,6 +185,10 @@ TEST_F(DBConcurrencyTest, ReadersNeverSeeStaleOrTornState) {
 
   Failures fail;
   std::atomic<int> writers_left{kWriters};
+  // Keys written, all writers together: the snapshot and compaction threads
+  // below act every so many writes (not every so many milliseconds), so
+  // the mix is the same however fast the machine is.
+  test::Progress progress;
   std::atomic<long> gets{0}, scans{0}, snapshot_checks{0}, compactions{0};
 
   std::vector<std::thread> threads;
@@ -237,9 +218,10 @@ TEST_F(DBConcurrencyTest, ReadersNeverSeeStaleOrTornState) {
             break;
           }
           for (size_t x = j; x < end; x++) acked[t][order[x]].store(n, std::memory_order_release);
+          progress.Add(end - j);
         }
       }
-      writers_left--;
+      if (--writers_left == 0) progress.Stop();
     });
   }
   auto running = [&] { return writers_left.load() > 0 && !fail.any(); };
@@ -348,9 +330,11 @@ TEST_F(DBConcurrencyTest, ReadersNeverSeeStaleOrTornState) {
     }
   });
 
-  // Snapshots: what a snapshot shows of a few keys never changes.
+  // Snapshots: what a snapshot shows of a few keys never changes. A new
+  // one every 25 writes.
   threads.emplace_back([&] {
     std::mt19937 rng(300);
+    uint64_t next_snapshot = 0;
     struct Held {
       const Snapshot* snap;
       std::map<std::string, std::string> seen;  // "NOT_FOUND" for absent
@@ -406,15 +390,16 @@ TEST_F(DBConcurrencyTest, ReadersNeverSeeStaleOrTornState) {
         db_->ReleaseSnapshot(held.front().snap);
         held.erase(held.begin());
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      next_snapshot = progress.WaitFor(next_snapshot + 25);
     }
     for (const Held& h : held) db_->ReleaseSnapshot(h.snap);
   });
 
-  // Compactions and flushes, from two threads.
+  // Compactions and flushes, from two threads, each every 200 writes.
   for (int c = 0; c < 2; c++) {
     threads.emplace_back([&, c] {
       std::mt19937 rng(400 + static_cast<unsigned>(c));
+      uint64_t next = 0;
       while (running()) {
         Status s;
         switch (rng() % 4) {
@@ -434,7 +419,7 @@ TEST_F(DBConcurrencyTest, ReadersNeverSeeStaleOrTornState) {
         }
         if (!s.ok()) fail.Add("compaction: " + s.ToString());
         compactions++;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        next = progress.WaitFor(next + 200);
       }
     });
   }
@@ -442,14 +427,15 @@ TEST_F(DBConcurrencyTest, ReadersNeverSeeStaleOrTornState) {
   for (auto& th : threads) th.join();
   std::printf(
       "[stress] rounds=%d gets=%ld scans=%ld snapshot-checks=%ld manual-compactions=%ld "
-      "compactions=%lld stops=%lld slowdowns=%lld\n",
+      "compactions=%llu stops=%llu slowdowns=%llu\n",
       kRounds, gets.load(), scans.load(), snapshot_checks.load(), compactions.load(),
-      CompactionCount(db_.get()), StatNumber(db_.get(), "stops: "),
-      StatNumber(db_.get(), "slowdowns: "));
+      static_cast<unsigned long long>(CompactionCount(db_.get())),
+      static_cast<unsigned long long>(db_->GetStats().stops),
+      static_cast<unsigned long long>(db_->GetStats().slowdowns));
   ASSERT_FALSE(fail.any()) << fail.count() << " failures; first: " << fail.first();
   EXPECT_GT(gets.load(), 0);
   EXPECT_GT(scans.load(), 0);
-  EXPECT_GT(CompactionCount(db_.get()), 0);
+  EXPECT_GT(CompactionCount(db_.get()), 0u);
 
   auto check_final = [&] {
     for (int t = 0; t < kWriters; t++) {
@@ -511,6 +497,7 @@ TEST_F(DBConcurrencyTest, SnapshotsBetweenRoundsStayExact) {
   Failures fail;
   std::atomic<bool> done{false};
   std::atomic<long> checks{0};
+  test::Progress progress;  // writes so far: the compactor acts every 100
   DB* db = db_.get();
 
   std::thread writer([&] {
@@ -519,6 +506,7 @@ TEST_F(DBConcurrencyTest, SnapshotsBetweenRoundsStayExact) {
         Status s = deleted(r, i) ? db->Delete(WriteOptions(), key(i))
                                  : db->Put(WriteOptions(), key(i), value(r, i));
         if (!s.ok()) fail.Add("write: " + s.ToString());
+        progress.Add();
       }
       std::shared_ptr<const Snapshot> snap(db->GetSnapshot(),
                                            [db](const Snapshot* s) { db->ReleaseSnapshot(s); });
@@ -531,6 +519,7 @@ TEST_F(DBConcurrencyTest, SnapshotsBetweenRoundsStayExact) {
       }
     }
     done = true;
+    progress.Stop();
   });
 
   std::vector<std::thread> readers;
@@ -587,6 +576,7 @@ TEST_F(DBConcurrencyTest, SnapshotsBetweenRoundsStayExact) {
   }
   std::thread compactor([&] {
     std::mt19937 rng(600);
+    uint64_t next = 0;
     while (!done.load() && !fail.any()) {
       Status s;
       if (rng() % 3 == 0) {
@@ -599,15 +589,15 @@ TEST_F(DBConcurrencyTest, SnapshotsBetweenRoundsStayExact) {
         s = db->CompactRange(&from, &to);
       }
       if (!s.ok()) fail.Add("compaction: " + s.ToString());
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      next = progress.WaitFor(next + 100);
     }
   });
   writer.join();
   for (auto& th : readers) th.join();
   compactor.join();
   ASSERT_FALSE(fail.any()) << fail.count() << " failures; first: " << fail.first();
-  std::printf("[snapshots] rounds=%d checks=%ld compactions=%lld\n", kRounds, checks.load(),
-              CompactionCount(db));
+  std::printf("[snapshots] rounds=%d checks=%ld compactions=%llu\n", kRounds, checks.load(),
+              static_cast<unsigned long long>(CompactionCount(db)));
   EXPECT_GT(checks.load(), 0);
 
   // The snapshots still held, after one more full compaction.
@@ -635,23 +625,6 @@ TEST_F(DBConcurrencyTest, SnapshotsBetweenRoundsStayExact) {
   db_.reset();
   Open(options);
   EXPECT_EQ(contents(), expected(kRounds));
-}
-
-// "wal-syncs: N for M sync writes, T us syncing, H with the memtable insert
-// run by a waiting writer" from lsm.stats.
-bool WalSyncs(DB* db, unsigned long long* syncs, unsigned long long* sync_writes,
-              unsigned long long* helped = nullptr) {
-  std::string stats;
-  if (!db->GetProperty("lsm.stats", &stats)) return false;
-  const size_t p = stats.find("wal-syncs: ");
-  if (p == std::string::npos) return false;
-  unsigned long long micros = 0, h = 0;
-  const int n = std::sscanf(stats.c_str() + p,
-                            "wal-syncs: %llu for %llu sync writes, %llu us syncing, %llu with the "
-                            "memtable insert run by a waiting writer",
-                            syncs, sync_writes, &micros, &h);
-  if (helped != nullptr) *helped = h;
-  return n == 4;
 }
 
 // Sync writes from four threads share WAL syncs: fewer syncs than sync
@@ -686,8 +659,9 @@ TEST_F(DBConcurrencyTest, SyncWritesAreGroupCommitted) {
     for (auto& th : threads) th.join();
     ASSERT_FALSE(fail.any()) << fail.first();
 
-    unsigned long long syncs = 0, sync_writes = 0, helped = 0;
-    ASSERT_TRUE(WalSyncs(db_.get(), &syncs, &sync_writes, &helped));
+    const DBStats st = db_->GetStats();
+    const unsigned long long syncs = st.wal_syncs, sync_writes = st.synced_writes,
+                             helped = st.helped_syncs;
     std::printf("[group-commit] %llu WAL syncs for %llu sync writes from %d threads, %llu inserts "
                 "run by a waiting writer\n",
                 syncs, sync_writes, kThreads, helped);
@@ -817,8 +791,8 @@ TEST_F(DBConcurrencyTest, NonSyncWritesAreNotCountedAsSyncWrites) {
     });
   }
   for (auto& th : threads) th.join();
-  unsigned long long syncs = 0, sync_writes = 0;
-  ASSERT_TRUE(WalSyncs(db_.get(), &syncs, &sync_writes));
+  const DBStats st = db_->GetStats();
+  const unsigned long long syncs = st.wal_syncs, sync_writes = st.synced_writes;
   EXPECT_EQ(sync_writes, static_cast<unsigned long long>(kThreads * kPerThread))
       << syncs << " WAL syncs; non-sync writes were counted as sync writes";
 }
@@ -845,11 +819,15 @@ TEST_F(DBConcurrencyTest, LongLivedIteratorsAcrossCompactions) {
   std::vector<std::pair<int, std::unique_ptr<UserIterator>>> iters;
   std::atomic<bool> done{false};
   Failures fail;
+  // Writes so far: the compactor runs one full compaction every 200, so
+  // every round overlaps a few whatever the machine's speed.
+  test::Progress progress;
   std::thread compactor([&] {
+    uint64_t next = 0;
     while (!done.load()) {
       Status s = db_->CompactRange(nullptr, nullptr);
       if (!s.ok()) fail.Add(s.ToString());
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      next = progress.WaitFor(next + 200);
     }
   });
   for (int r = 1; r <= kRounds; r++) {
@@ -857,7 +835,10 @@ TEST_F(DBConcurrencyTest, LongLivedIteratorsAcrossCompactions) {
     auto it = db_->NewIterator(ReadOptions());
     it->Seek(key(kKeys / 2));
     iters.emplace_back(r - 1, std::move(it));
-    for (int i = 0; i < kKeys; i++) ASSERT_TRUE(db_->Put(WriteOptions(), key(i), value(r, i)).ok());
+    for (int i = 0; i < kKeys; i++) {
+      ASSERT_TRUE(db_->Put(WriteOptions(), key(i), value(r, i)).ok());
+      progress.Add();
+    }
     // Every iterator steps a little, both ways, and sees its own round.
     for (auto& [round, iter] : iters) {
       for (int step = 0; step < 5 && iter->Valid(); step++) {
@@ -875,6 +856,7 @@ TEST_F(DBConcurrencyTest, LongLivedIteratorsAcrossCompactions) {
     }
   }
   done = true;
+  progress.Stop();
   compactor.join();
   ASSERT_FALSE(fail.any()) << fail.first();
   // Full scans of every old iterator.

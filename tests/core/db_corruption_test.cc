@@ -9,7 +9,7 @@
 //     damaged bytes and yields which records survive (not only a prefix: a
 //     damaged record in the middle is skipped, later ones are replayed);
 //     the database must then show the state before the log plus exactly
-//     those records (each batch all or nothing), the lsm.stats wal-recovery
+//     those records (each batch all or nothing), the DBStats wal-recovery
 //     counts must match, a paranoid open must fail with Corruption exactly
 //     when the rules say "reported" (and succeed otherwise), and a paranoid
 //     reopen after a recovery is clean and shows the same state;
@@ -57,6 +57,7 @@
 #include <vector>
 
 #include "core/db/db.h"
+#include "core/db/stats.h"
 #include "core/db/version_edit.h"
 #include "core/db/write_batch.h"
 #include "core/log/log_writer.h"
@@ -388,42 +389,7 @@ bool DecodeBatch(const std::string& p, Batch* ops, uint64_t* sequence) {
   return pos == p.size();
 }
 
-// A number from lsm.stats: the integer after label; -1 if absent.
-long long StatValue(DB* db, const std::string& label) {
-  std::string stats;
-  if (!db->GetProperty("lsm.stats", &stats)) return -1;
-  const size_t p = stats.find(label);
-  if (p == std::string::npos) return -1;
-  return std::strtoll(stats.c_str() + p + label.size(), nullptr, 10);
-}
-
 // ------------------------------------------------------ the template
-
-// Waits until no compaction runs or is due (every level's score, computed
-// from lsm.stats' integers, below 1), so that the template's files are the
-// same on every run. False after 60 s.
-bool WaitForQuiet(DB* db, int level0_trigger) {
-  for (int i = 0; i < 6000; i++) {
-    std::string stats;
-    if (!db->GetProperty("lsm.stats", &stats)) return false;
-    bool quiet = StatValue(db, "running-compactions: ") == 0;
-    std::istringstream in(stats);
-    std::string line;
-    std::getline(in, line);  // the header
-    for (int level = 0; quiet && level + 1 < kNumLevels && std::getline(in, line); level++) {
-      int l = -1, files = 0;
-      unsigned long long bytes = 0, target = 0;
-      if (std::sscanf(line.c_str(), "%d %d %llu %llu", &l, &files, &bytes, &target) != 4 ||
-          l != level) {
-        return false;
-      }
-      quiet = level == 0 ? files < level0_trigger : bytes < target;
-    }
-    if (quiet) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
 
 Options TemplateOptions() {
   Options o;
@@ -536,7 +502,9 @@ class DBCorruptionTest : public ::testing::Test {
       since_flush = 0;
       Status fs = db->Flush();
       if (!fs.ok()) return "flush: " + fs.ToString();
-      if (!WaitForQuiet(db.get(), o.level0_compaction_trigger)) return "compactions did not settle";
+      if (auto idle = test::WaitForIdle(db.get(), o.level0_compaction_trigger); !idle) {
+        return idle.message();
+      }
       return "";
     };
     std::vector<int> order(kTableKeys);
@@ -559,7 +527,9 @@ class DBCorruptionTest : public ::testing::Test {
     }
     s = db->Flush();
     if (!s.ok()) return "flush: " + s.ToString();
-    if (!WaitForQuiet(db.get(), o.level0_compaction_trigger)) return "compactions did not settle";
+    if (auto idle = test::WaitForIdle(db.get(), o.level0_compaction_trigger); !idle) {
+      return idle.message();
+    }
     db.reset();
 
     // Session 2: no background compaction; two more level-0 tables, then
@@ -949,15 +919,16 @@ class DBCorruptionRounds : public DBCorruptionTest {
           if (kind == Kind::kWal) {
             if (log.reported) tally.recovered_damage++;
             if (log.torn_tail_bytes > 0) tally.torn_tail++;
-            const long long dr = StatValue(db.get(), "dropped-records ");
-            const long long dbytes = StatValue(db.get(), "dropped-bytes ");
-            const long long tt = StatValue(db.get(), "torn-tail-bytes ");
+            const DBStats st = db->GetStats();
+            const long long dr = static_cast<long long>(st.wal_dropped_records);
+            const long long dbytes = static_cast<long long>(st.wal_dropped_bytes);
+            const long long tt = static_cast<long long>(st.wal_torn_tail_bytes);
             if (dr != static_cast<long long>(log.dropped_records) ||
                 dbytes != static_cast<long long>(log.dropped_bytes) ||
                 tt != static_cast<long long>(log.torn_tail_bytes)) {
               char buf[256];
               std::snprintf(buf, sizeof(buf),
-                            "lsm.stats wal-recovery: dropped-records %lld dropped-bytes %lld "
+                            "DBStats wal recovery: dropped-records %lld dropped-bytes %lld "
                             "torn-tail-bytes %lld; the rules give %" PRIu64 " %" PRIu64 " %" PRIu64,
                             dr, dbytes, tt, log.dropped_records, log.dropped_bytes,
                             log.torn_tail_bytes);
@@ -1002,8 +973,8 @@ class DBCorruptionRounds : public DBCorruptionTest {
           if (!s2.ok()) {
             failure = "paranoid reopen after the recovery: " + s2.ToString();
           } else {
-            if (StatValue(db.get(), "dropped-records ") != 0 ||
-                StatValue(db.get(), "torn-tail-bytes ") != 0) {
+            const DBStats st = db->GetStats();
+            if (st.wal_dropped_records != 0 || st.wal_torn_tail_bytes != 0) {
               failure = "the reopen after the recovery found damage again";
             }
             std::mt19937_64 read_rng(read_seed);
@@ -1108,7 +1079,7 @@ TEST_F(DBCorruptionTest, UnparsableWalBatchIsSkippedWhole) {
     test::RemoveAll(copy);
 
     ASSERT_TRUE(DB::Open(o, dir, &db).ok());
-    EXPECT_EQ(1, StatValue(db.get(), "dropped-records "));
+    EXPECT_EQ(1u, db->GetStats().wal_dropped_records);
     EXPECT_EQ("acked", test::ReadValue(db.get(), "a"));
     EXPECT_EQ("NOT_FOUND", test::ReadValue(db.get(), "ghost"));
     EXPECT_EQ(last ? "NOT_FOUND" : "kept", test::ReadValue(db.get(), "after"));
@@ -1194,7 +1165,7 @@ std::unique_ptr<DB> OpenDroppingOneRecord(const std::string& dir) {
   Status s = DB::Open(Options(), dir, &db);
   EXPECT_TRUE(s.ok()) << s.ToString();
   if (db != nullptr) {
-    EXPECT_EQ(1, StatValue(db.get(), "dropped-records "));
+    EXPECT_EQ(1u, db->GetStats().wal_dropped_records);
   }
   return db;
 }

@@ -154,6 +154,9 @@ class DBCrashTest : public ::testing::Test {
       std::memmove(buf, buf + whole, have - whole);
       have -= whole;
     }
+    // Not waiting for anything: the child goes on writing meanwhile, so the
+    // kill lands at a point the test does not choose (mid-append, mid-flush,
+    // mid-compaction); the prefix property must hold wherever it lands.
     if (linger_us > 0) std::this_thread::sleep_for(std::chrono::microseconds(linger_us));
     ::kill(pid, SIGKILL);
     int status = 0;

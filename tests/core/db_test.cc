@@ -30,7 +30,9 @@
 #include <unistd.h>
 
 #include "core/db/db.h"
+#include "core/db/stats.h"
 #include "tests/core/fault_fs.h"
+#include "tests/core/gated_fs.h"
 #include "tests/core/test_util.h"
 
 namespace lsm {
@@ -93,15 +95,6 @@ std::string NewestLog(const std::string& dir) {
   return logs.empty() ? std::string() : dir + "/" + logs.back();
 }
 
-// A number from "lsm.stats": the integer after `label`.
-long long StatValue(DB* db, const std::string& label) {
-  std::string stats;
-  if (!db->GetProperty("lsm.stats", &stats)) return -1;
-  size_t p = stats.find(label);
-  if (p == std::string::npos) return -1;
-  return std::strtoll(stats.c_str() + p + label.size(), nullptr, 10);
-}
-
 std::string Key(int i) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "key%06d", i);
@@ -121,15 +114,11 @@ std::string RandomBytes(std::mt19937_64& rng, size_t len) {
   return s;
 }
 
-class DBTest : public ::testing::Test {
+class DBTest : public test::DbDirTest {
  protected:
   void SetUp() override {
-    dir_ = test::TempDir();
+    test::DbDirTest::SetUp();
     options_.create_if_missing = true;
-  }
-  void TearDown() override {
-    db_.reset();
-    if (!HasFailure()) test::RemoveAll(dir_);
   }
 
   Status Open() { return DB::Open(options_, dir_, &db_); }
@@ -144,9 +133,7 @@ class DBTest : public ::testing::Test {
     return test::ReadAll(db_.get(), snap);
   }
 
-  std::string dir_;
   Options options_;
-  std::unique_ptr<DB> db_;
   WriteOptions wo_;
 };
 
@@ -379,15 +366,12 @@ TEST_F(DBTest, BackgroundCompactionDeletesItsInputTables) {
     for (int i = 0; i < 100; i++) ASSERT_TRUE(db_->Put(wo_, Key(i), Value(i + f)).ok());
     ASSERT_TRUE(db_->Flush().ok());
   }
-  // Wait for the background compaction to install its output.
+  // WaitForCompactions returns once the compaction the second flush
+  // triggered is installed and its obsolete inputs are deleted.
+  ASSERT_TRUE(db_->WaitForCompactions().ok());
   std::string n;
-  for (int i = 0; i < 500; i++) {
-    ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level0", &n));
-    if (n == "0") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_EQ("0", n);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level0", &n));
+  ASSERT_EQ("0", n) << "the level-0 trigger did not compact";
   EXPECT_EQ(1u, FilesWithSuffix(dir_, ".sst").size()) << "obsolete input tables are still on disk";
 }
 
@@ -401,45 +385,52 @@ TEST_F(DBTest, BackgroundCompactionDeletesItsInputTables) {
 // never). Fixed by calling MaybeScheduleCompaction() at the end of
 // CompactRange.
 TEST_F(DBTest, TriggerDuringCompactRangeIsNotLost) {
+  // CompactRange is held when it creates its first output table (a gate on
+  // its thread's table creations), so the two flushes below land while it
+  // runs, every time.
+  test::Gate gate;
+  test::GatedFS gfs(&gate);
+  test::CloseOnExit<DB> close_db(&db_);
+  test::Watchdog watchdog(std::chrono::minutes(5), "TriggerDuringCompactRangeIsNotLost");
+  options_.fs = &gfs;
   options_.level0_compaction_trigger = 2;
   options_.write_buffer_size = 1 << 20;
   options_.compression = Compression::kNone;
   options_.bloom_bits_per_key = 0;
   ASSERT_TRUE(Open().ok());
   std::mt19937_64 rng(3);
-  // Enough data that CompactRange takes a while.
-  for (int i = 0; i < 40000; i++) ASSERT_TRUE(db_->Put(wo_, Key(i), RandomBytes(rng, 500)).ok());
+  // Level 1 holds everything; one level-0 table overlaps it, so that
+  // CompactRange merges (writes a table) rather than moving a file.
+  for (int i = 0; i < 4000; i++) ASSERT_TRUE(db_->Put(wo_, Key(i), RandomBytes(rng, 500)).ok());
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  for (int i = 0; i < 100; i++) ASSERT_TRUE(db_->Put(wo_, Key(i), RandomBytes(rng, 500)).ok());
   ASSERT_TRUE(db_->Flush().ok());
-  for (int attempt = 0; attempt < 5; attempt++) {
-    std::atomic<bool> compacting{true};
-    Status cs;
-    std::thread compactor([&] {
-      cs = db_->CompactRange(nullptr, nullptr);
-      compacting = false;
-    });
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    // Two flushes while it merges: level 0 reaches the trigger.
-    for (int f = 0; f < 2; f++) {
-      ASSERT_TRUE(db_->Put(wo_, "zz" + std::to_string(f), "v").ok());
-      ASSERT_TRUE(db_->Flush().ok());
-    }
-    const bool overlapped = compacting.load();
-    compactor.join();
-    ASSERT_TRUE(cs.ok()) << cs.ToString();
-    if (!overlapped) continue;  // CompactRange was too quick; try again
-    std::string n;
-    ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level0", &n));
-    if (std::atoi(n.c_str()) < 2) continue;  // the flushes came before it began
-    // Level 0 is at the trigger: a compaction must follow on its own.
-    for (int i = 0; i < 300 && std::atoi(n.c_str()) >= 2; i++) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level0", &n));
-    }
-    EXPECT_LT(std::atoi(n.c_str()), 2) << "level 0 stays at " << n
-                                       << " files (trigger 2) with no compaction scheduled";
-    return;
+  gate.Arm(test::OpOnGatedThread("create", ".sst"));
+  Status cs;
+  std::thread compactor([&] {
+    test::t_gated_thread = true;
+    cs = db_->CompactRange(nullptr, nullptr);
+  });
+  ASSERT_TRUE(gate.WaitForHeld(60)) << "CompactRange wrote no table";
+  // Two flushes while it merges: level 0 reaches the trigger. The level-0
+  // compaction they call for conflicts with the running one and must wait.
+  for (int f = 0; f < 2; f++) {
+    ASSERT_TRUE(db_->Put(wo_, "zz" + std::to_string(f), "v").ok());
+    ASSERT_TRUE(db_->Flush().ok());
   }
-  GTEST_SKIP() << "could not overlap the flushes with CompactRange";
+  std::string n;
+  ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level0", &n));
+  ASSERT_GE(std::atoi(n.c_str()), 2) << "the flushes did not reach level 0";
+  gate.Open();
+  compactor.join();
+  ASSERT_TRUE(cs.ok()) << cs.ToString();
+  // Level 0 is at the trigger: a compaction must follow on its own.
+  // WaitForCompactions returns at once when none is scheduled (the bug),
+  // and otherwise once it is done.
+  ASSERT_TRUE(db_->WaitForCompactions().ok());
+  ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level0", &n));
+  EXPECT_LT(std::atoi(n.c_str()), 2) << "level 0 stays at " << n
+                                     << " files (trigger 2) with no compaction scheduled";
 }
 
 // BUG: a background compaction that finds nothing it may run busy-loops.
@@ -448,6 +439,14 @@ TEST_F(DBTest, TriggerDuringCompactRangeIsNotLost) {
 // thread spun on mu_ until the conflicting compaction ended (here: level 0
 // reaches its trigger while CompactRange rewrites level 1).
 TEST_F(DBTest, BlockedBackgroundCompactionDoesNotSpin) {
+  // The rewrite is held when it creates its first output table (a gate on
+  // the compactor thread's table creations) until level 0 has reached its
+  // trigger, so the blocked background compaction exists every time.
+  test::Gate gate;
+  test::GatedFS gfs(&gate);
+  test::CloseOnExit<DB> close_db(&db_);
+  test::Watchdog watchdog(std::chrono::minutes(5), "BlockedBackgroundCompactionDoesNotSpin");
+  options_.fs = &gfs;
   options_.level0_compaction_trigger = 2;
   options_.write_buffer_size = 1 << 20;
   options_.max_bytes_for_level_base = 256 << 20;  // everything stays in level 1
@@ -459,15 +458,15 @@ TEST_F(DBTest, BlockedBackgroundCompactionDoesNotSpin) {
   ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level1", &n));
   ASSERT_GT(std::atoi(n.c_str()), 0);
   for (int attempt = 0; attempt < 5; attempt++) {
+    gate.Arm(test::OpOnGatedThread("create", ".sst"));
     std::atomic<long> compactor_tid{0};
-    std::atomic<bool> compacting{true};
     Status cs;
     std::thread compactor([&] {
+      test::t_gated_thread = true;
       compactor_tid = static_cast<long>(::gettid());
       cs = db_->CompactRange(nullptr, nullptr);  // rewrites level 1 in place
-      compacting = false;
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(gate.WaitForHeld(60)) << "CompactRange wrote no table";
     // Level 0 reaches its trigger; its compaction must wait for the rewrite.
     for (int f = 0; f < 2; f++) {
       ASSERT_TRUE(db_->Put(wo_, Key(f), "new").ok());
@@ -476,13 +475,17 @@ TEST_F(DBTest, BlockedBackgroundCompactionDoesNotSpin) {
     const std::set<long> except{static_cast<long>(::getpid()), compactor_tid.load()};
     const double cpu0 = OtherThreadsCpuSeconds(except);
     const auto t0 = std::chrono::steady_clock::now();
+    gate.Open();
     compactor.join();
     const std::chrono::duration<double> wall_time = std::chrono::steady_clock::now() - t0;
     const double wall = wall_time.count();
     const double cpu = OtherThreadsCpuSeconds(except) - cpu0;
     ASSERT_TRUE(cs.ok()) << cs.ToString();
     if (cpu0 < 0) GTEST_SKIP() << "no per-thread CPU times in /proc";
-    if (wall < 0.1) continue;  // too short a window to judge; try again
+    // Not a race: CPU times come in clock ticks, so a rewrite shorter than
+    // this cannot be judged; the next attempt rewrites more (the new
+    // level-0 data).
+    if (wall < 0.1) continue;
     // Nothing may run in the background meanwhile: the threads should idle.
     EXPECT_LT(cpu, 0.3 * wall) << "background threads used " << cpu << " s of CPU in " << wall
                                << " s while blocked";
@@ -515,7 +518,7 @@ TEST_F(DBTest, SnapshotsSurviveCompaction) {
     }
   }
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
-  const long long with_snapshot = StatValue(db_.get(), "table-bytes: ");
+  const long long with_snapshot = static_cast<long long>(db_->GetStats().TableBytes());
   ASSERT_GT(with_snapshot, 0);
 
   EXPECT_EQ(v1, Contents(snap));
@@ -527,11 +530,11 @@ TEST_F(DBTest, SnapshotsSurviveCompaction) {
   // A second compaction with the snapshot still live keeps it intact.
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
   EXPECT_EQ(v1, Contents(snap));
-  EXPECT_GE(StatValue(db_.get(), "table-bytes: "), with_snapshot * 9 / 10);
+  EXPECT_GE(static_cast<long long>(db_->GetStats().TableBytes()), with_snapshot * 9 / 10);
 
   db_->ReleaseSnapshot(snap);
   ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
-  const long long without = StatValue(db_.get(), "table-bytes: ");
+  const long long without = static_cast<long long>(db_->GetStats().TableBytes());
   EXPECT_EQ(v2, Contents());
   // 200 old values (200 KB) are gone; 150 new ones remain.
   EXPECT_LT(without, with_snapshot * 6 / 10)
@@ -760,10 +763,40 @@ TEST_F(DBTest, CloseDuringBackgroundWork) {
   }
   db_.reset();
   options_.level0_compaction_trigger = 2;
-  for (int ms : {0, 2, 10, 30, 60}) {
+  // Closed at once: before the merge starts, or as it does.
+  ASSERT_TRUE(Open().ok());
+  db_.reset();
+  // Closed with the merge held at its n-th table append (a gate on the
+  // background threads' appends to tables): the close is under way (its
+  // thread waits for the merge) before the merge goes on, so the merge is
+  // abandoned at a known point, n blocks in.
+  test::Gate gate;
+  test::GatedFS gfs(&gate);
+  test::CloseOnExit<DB> close_db(&db_);
+  test::FlagScope test_thread(&test::t_test_thread);  // recovery's tables are never held
+  options_.fs = &gfs;
+  test::Watchdog watchdog(std::chrono::minutes(5), "CloseDuringBackgroundWork");
+  for (int n : {1, 8, 64, 256}) {
+    auto appends = std::make_shared<std::atomic<int>>(0);
+    gate.Arm([appends, n](const std::string& op, const std::string& path) {
+      return op == "append" && path.size() > 4 && path.compare(path.size() - 4, 4, ".sst") == 0 &&
+             !test::t_test_thread && ++*appends == n;
+    });
     ASSERT_TRUE(Open().ok());  // schedules the merge of the level-0 tables
-    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    db_.reset();  // an abandoned merge leaves them for the next open
+    if (!gate.WaitForHeld(60)) {
+      gate.Open();
+      FAIL() << "the merge made fewer than " << n << " table appends";
+    }
+    std::atomic<long> closer_tid{0};
+    std::thread closer([&] {
+      closer_tid = static_cast<long>(::gettid());
+      db_.reset();  // an abandoned merge leaves them for the next open
+    });
+    while (closer_tid.load() == 0) std::this_thread::yield();
+    const bool slept = test::WaitUntilThreadSleeps(closer_tid.load());
+    gate.Open();
+    closer.join();
+    ASSERT_TRUE(slept) << "no thread states in /proc";
   }
   ASSERT_TRUE(Open().ok());
   EXPECT_EQ(expected, Contents());
@@ -849,8 +882,8 @@ TEST_F(DBTest, TornWalTail) {
   ASSERT_TRUE(Open().ok());
   for (int i = 0; i < 19; i++) EXPECT_EQ(Value(i), Get(Key(i))) << i;
   EXPECT_EQ("NOT_FOUND", Get(Key(19)));
-  EXPECT_GT(StatValue(db_.get(), "torn-tail-bytes "), 0);
-  EXPECT_EQ(0, StatValue(db_.get(), "dropped-records "));
+  EXPECT_GT(static_cast<long long>(db_->GetStats().wal_torn_tail_bytes), 0);
+  EXPECT_EQ(0, static_cast<long long>(db_->GetStats().wal_dropped_records));
   // The database goes on normally.
   ASSERT_TRUE(db_->Put(wo_, Key(19), "again").ok());
   Reopen();
@@ -910,8 +943,8 @@ TEST_F(DBWalDamageTest, DamagedRecordInTheMiddle) {
   for (int i = 0; i < 10; i++) {
     EXPECT_EQ(i == 5 ? "NOT_FOUND" : Value(i, 200), Get(Key(i))) << i;
   }
-  EXPECT_EQ(1, StatValue(db_.get(), "dropped-records "));
-  EXPECT_GT(StatValue(db_.get(), "dropped-bytes "), 200);
+  EXPECT_EQ(1, static_cast<long long>(db_->GetStats().wal_dropped_records));
+  EXPECT_GT(static_cast<long long>(db_->GetStats().wal_dropped_bytes), 200);
   std::string seq;
   ASSERT_TRUE(db_->GetProperty("lsm.sequence", &seq));
   EXPECT_EQ("10", seq) << "later records keep their sequence numbers";
@@ -922,7 +955,7 @@ TEST_F(DBWalDamageTest, DamagedRecordInTheMiddle) {
   options_.paranoid_checks = true;
   s = Open();
   ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(0, StatValue(db_.get(), "dropped-records "));
+  EXPECT_EQ(0, static_cast<long long>(db_->GetStats().wal_dropped_records));
   EXPECT_EQ("NOT_FOUND", Get(Key(5)));
   EXPECT_EQ(Value(9, 200), Get(Key(9)));
   EXPECT_EQ("x", Get("after"));
@@ -939,7 +972,7 @@ TEST_F(DBWalDamageTest, DamagedHeaderInTheMiddle) {
   s = Open();
   ASSERT_TRUE(s.ok()) << s.ToString();
   for (int i = 0; i < 10; i++) EXPECT_EQ(i < 4 ? Value(i, 200) : "NOT_FOUND", Get(Key(i))) << i;
-  EXPECT_GT(StatValue(db_.get(), "dropped-bytes "), 0);
+  EXPECT_GT(static_cast<long long>(db_->GetStats().wal_dropped_bytes), 0);
 }
 
 TEST_F(DBWalDamageTest, DamagedFinalRecordIsATornTail) {
@@ -950,7 +983,7 @@ TEST_F(DBWalDamageTest, DamagedFinalRecordIsATornTail) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   for (int i = 0; i < 5; i++) EXPECT_EQ(Value(i, 200), Get(Key(i))) << i;
   EXPECT_EQ("NOT_FOUND", Get(Key(5)));
-  EXPECT_GT(StatValue(db_.get(), "torn-tail-bytes "), 0);
+  EXPECT_GT(static_cast<long long>(db_->GetStats().wal_torn_tail_bytes), 0);
 }
 
 // ------------------------------------------------------ metadata damage
@@ -1183,8 +1216,13 @@ TEST_F(DBTest, MemtableFrozenDuringObsoleteFileDeletionIsFlushed) {
   for (int j = 0; j < 70; j++) ASSERT_TRUE(db_->Put(wo_, Key(100000 + j), Value(j, 1000)).ok());
   ASSERT_EQ(3u, FilesWithSuffix(dir_, ".log").size()) << "the second memtable was not frozen";
   plfs.ReleaseRemove();
-  // The frozen memtable must be flushed on its own.
-  ASSERT_TRUE(db_->WaitForCompactions().ok());
+  // The frozen memtable must be flushed on its own. WaitForCompactions
+  // waits for that; with the bug it waits for good, and the watchdog fails
+  // the test.
+  {
+    test::Watchdog watchdog(std::chrono::seconds(60), "waiting for the frozen memtable's flush");
+    ASSERT_TRUE(db_->WaitForCompactions().ok());
+  }
   std::string bytes;
   ASSERT_TRUE(db_->GetProperty("lsm.memtable-bytes", &bytes));
   EXPECT_LT(std::strtoull(bytes.c_str(), nullptr, 10), options_.write_buffer_size)
@@ -1357,9 +1395,11 @@ TEST_F(DBTest, ConcurrentWritersAndReaders) {
   std::atomic<int> failures{0};
   std::string first_failure;
   std::mutex failure_mu;
+  test::Progress progress;  // writes acknowledged, all writers together
   auto fail = [&](const std::string& what) {
     std::lock_guard<std::mutex> l(failure_mu);
     if (failures++ == 0) first_failure = what;
+    progress.Stop();
   };
 
   std::vector<std::thread> threads;
@@ -1376,6 +1416,7 @@ TEST_F(DBTest, ConcurrentWritersAndReaders) {
           s = db_->Write(wo, b);
           if (s.ok()) {
             done_count[t].store(i + 4);
+            progress.Add(4);
             i += 3;
             continue;
           }
@@ -1387,6 +1428,7 @@ TEST_F(DBTest, ConcurrentWritersAndReaders) {
           return;
         }
         done_count[t].store(i + 1);
+        progress.Add();
       }
     });
   }
@@ -1446,13 +1488,14 @@ TEST_F(DBTest, ConcurrentWritersAndReaders) {
       }
     });
   }
-  // Meanwhile: explicit flushes and compactions.
-  auto start = std::chrono::steady_clock::now();
-  int round = 0;
-  while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1200) &&
-         failures.load() == 0) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    Status s = (round++ % 3 == 2) ? db_->CompactRange(nullptr, nullptr) : db_->Flush();
+  // Meanwhile: explicit flushes and compactions, one every 1000 writes
+  // (paced by the writers' progress, not the clock; a quarter of that under
+  // ThreadSanitizer, 5-15x slower).
+  const uint64_t per_round = test::kThreadSanitizer ? 250 : 1000;
+  for (int round = 0; round < 12 && failures.load() == 0; round++) {
+    progress.WaitFor(static_cast<uint64_t>(round + 1) * per_round);
+    if (failures.load() != 0) break;
+    Status s = (round % 3 == 2) ? db_->CompactRange(nullptr, nullptr) : db_->Flush();
     if (!s.ok()) fail("flush/compact: " + s.ToString());
   }
   stop = true;

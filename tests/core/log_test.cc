@@ -18,14 +18,13 @@
 namespace lsm {
 namespace {
 
-class LogTest : public ::testing::Test {
+class LogTest : public test::TempDirTest {
  protected:
   void SetUp() override {
+    TempDirTest::SetUp();
     fs_ = FileSystem::Default();
-    dir_ = test::TempDir();
     path_ = dir_ + "/000001.log";
   }
-  void TearDown() override { test::RemoveAll(dir_); }
 
   // Writes records to a log file, as the database writes its WAL, and
   // returns the file offset at which each one starts.
@@ -104,7 +103,6 @@ class LogTest : public ::testing::Test {
   }
 
   FileSystem* fs_ = nullptr;
-  std::string dir_;
   std::string path_;
 };
 

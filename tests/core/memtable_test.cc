@@ -12,6 +12,7 @@
 
 #include "core/base/dbformat.h"
 #include "core/util/random.h"
+#include "tests/core/test_util.h"
 
 namespace lsm {
 namespace {
@@ -131,24 +132,7 @@ TEST(MemTableTest, IteratorOrderMatchesInternalKeyOrder) {
   ASSERT_EQ(mem.num_entries(), model.size());
 
   auto it = mem.NewIterator();
-  it->SeekToFirst();
-  for (const auto& [k, v] : model) {
-    ASSERT_TRUE(it->Valid());
-    ASSERT_EQ(it->key(), k);
-    ASSERT_EQ(it->value(), v);
-    it->Next();
-  }
-  EXPECT_FALSE(it->Valid());
-
-  it->SeekToLast();
-  for (auto r = model.rbegin(); r != model.rend(); ++r) {
-    ASSERT_TRUE(it->Valid());
-    ASSERT_EQ(it->key(), r->first);
-    ASSERT_EQ(it->value(), r->second);
-    it->Prev();
-  }
-  EXPECT_FALSE(it->Valid());
-  EXPECT_TRUE(it->status().ok());
+  ASSERT_TRUE(test::ScansBothWays(it.get(), model));
 
   // Seek with LookupKeys lands on the newest visible version of each key.
   for (int i = 0; i < 300; i += 3) {

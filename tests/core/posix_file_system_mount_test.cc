@@ -6,7 +6,7 @@
 // runs (and reports a skip of) each one on its own.
 //
 // - With default options the log maps only where a store into reserved
-//   blocks cannot fault (ext4, xfs, tmpfs), and says so in "lsm.stats".
+//   blocks cannot fault (ext4, xfs, tmpfs), and says so in its statistics.
 // - Filling the file system, then writing: every write either succeeds or
 //   fails with a status, never a signal (regression: on btrfs a put died of
 //   SIGBUS inside the store into the log's mapping, since a copy-on-write
@@ -30,6 +30,7 @@
 #include <string>
 
 #include "core/db/db.h"
+#include "core/db/stats.h"
 #include "tests/core/test_util.h"
 
 namespace lsm {
@@ -39,7 +40,7 @@ struct Mountable {
   const char* name;       // as mount -t takes it
   const char* mkfs;       // the mkfs command for an image file; null: tmpfs
   int megabytes;          // smallest size its mkfs accepts, or near it
-  const char* mapped_as;  // what "lsm.stats" says the log appends through
+  const char* mapped_as;  // how DBStats::wal_appends starts (the log's append path)
 };
 
 void PrintTo(const Mountable& m, std::ostream* os) { *os << m.name; }
@@ -125,10 +126,8 @@ TEST_P(MountedFileSystemTest, LogMapsOnlyWhereStoresCannotFault) {
   std::unique_ptr<DB> db;
   ASSERT_TRUE(DB::Open(Options(), db_dir_, &db).ok());
   ASSERT_TRUE(db->Put(WriteOptions(), "k", "v").ok());
-  std::string stats;
-  ASSERT_TRUE(db->GetProperty("lsm.stats", &stats));
-  EXPECT_NE(stats.find(std::string("wal-appends: ") + GetParam().mapped_as), std::string::npos)
-      << stats;
+  const std::string appends = db->GetStats().wal_appends;
+  EXPECT_EQ(appends.rfind(GetParam().mapped_as, 0), 0u) << appends;
 }
 
 TEST_P(MountedFileSystemTest, FullDiskIsAStatusNeverASignal) {

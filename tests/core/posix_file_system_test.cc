@@ -31,14 +31,13 @@
 namespace lsm {
 namespace {
 
-class PosixLogFileTest : public ::testing::Test {
+class PosixLogFileTest : public test::TempDirTest {
  protected:
   void SetUp() override {
+    TempDirTest::SetUp();
     fs_ = FileSystem::Default();
-    dir_ = test::TempDir();
     path_ = dir_ + "/000007.log";
   }
-  void TearDown() override { test::RemoveAll(dir_); }
 
   std::string Contents() {
     std::string data;
@@ -64,7 +63,6 @@ class PosixLogFileTest : public ::testing::Test {
   }
 
   FileSystem* fs_ = nullptr;
-  std::string dir_;
   std::string path_;
 };
 
@@ -281,14 +279,13 @@ TEST_F(PosixLogFileTest, NeverMapsWhenMappingIsOff) {
 
 // ------------------------------------------------------------ LockFile
 
-class PosixLockTest : public ::testing::Test {
+class PosixLockTest : public test::TempDirTest {
  protected:
   void SetUp() override {
+    TempDirTest::SetUp();
     fs_ = FileSystem::Default();
-    dir_ = test::TempDir();
     path_ = dir_ + "/LOCK";
   }
-  void TearDown() override { test::RemoveAll(dir_); }
 
   // Whether another open file description can take the lock now, as
   // another process would try.
@@ -332,7 +329,6 @@ class PosixLockTest : public ::testing::Test {
   }
 
   FileSystem* fs_ = nullptr;
-  std::string dir_;
   std::string path_;
 };
 

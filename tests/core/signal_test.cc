@@ -6,12 +6,15 @@
 #include "core/util/signal.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <thread>
 #include <vector>
+
+#include "tests/core/test_util.h"
 
 namespace lsm {
 namespace {
@@ -29,11 +32,22 @@ TEST(SignalTest, WaitBlocksUntilSet) {
   for (const auto spin : {microseconds(0), microseconds(50), microseconds(100000)}) {
     Signal s;
     std::atomic<bool> released{false};
+    std::atomic<long> tid{0};
     std::thread waiter([&] {
+      tid = static_cast<long>(::gettid());
       s.Wait(spin);
       released = true;
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    while (tid.load() == 0) std::this_thread::yield();
+    if (spin < microseconds(1000)) {
+      // A short spin ends in a sleep: once the waiter sleeps it is past its
+      // spin and still inside Wait.
+      ASSERT_TRUE(test::WaitUntilThreadSleeps(tid.load())) << "no thread states in /proc";
+    } else {
+      // A long spin: elapsed time is what is tested (Wait keeps spinning
+      // for its whole 100 ms without returning), not waiting for work.
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     EXPECT_FALSE(released.load()) << "Wait returned before Set, spin " << spin.count() << " us";
     s.Set();
     waiter.join();
@@ -97,9 +111,14 @@ TEST(SignalTest, WaitPollsWhileSpinningAndOnceBeforeSleeping) {
   {  // no spin: straight to the poll before sleeping
     Signal s;
     Counts c;
-    std::thread waiter([&] { s.Wait(microseconds(0), [&c](bool b) { c(b); }); });
+    std::atomic<long> tid{0};
+    std::thread waiter([&] {
+      tid = static_cast<long>(::gettid());
+      s.Wait(microseconds(0), [&c](bool b) { c(b); });
+    });
     while (c.before_sleep.load() == 0) std::this_thread::yield();
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // Asleep in Wait: no poll may follow the one before sleeping.
+    ASSERT_TRUE(test::WaitUntilThreadSleeps(tid.load())) << "no thread states in /proc";
     EXPECT_EQ(c.before_sleep.load(), 1);
     EXPECT_EQ(c.spinning.load(), 0);
     s.Set();

@@ -60,16 +60,16 @@ struct GetResult {
   std::string value;
 };
 
-class TableTest : public ::testing::Test {
+class TableTest : public test::TempDirTest {
  protected:
   void SetUp() override {
+    TempDirTest::SetUp();
     fs_ = FileSystem::Default();
-    dir_ = test::TempDir();
     path_ = dir_ + "/000007.sst";
   }
   void TearDown() override {
     table_.reset();
-    test::RemoveAll(dir_);
+    TempDirTest::TearDown();
   }
 
   void Build(const TableOptions& options, const Entries& entries) {
@@ -126,7 +126,6 @@ class TableTest : public ::testing::Test {
   }
 
   FileSystem* fs_ = nullptr;
-  std::string dir_;
   std::string path_;
   std::shared_ptr<Table> table_;
 };
@@ -194,24 +193,7 @@ TEST_P(TableRoundTrip, PropertiesGetIterateSeek) {
 
   // Forward and backward iteration.
   auto it = table_->NewIterator(TableReadOptions());
-  it->SeekToFirst();
-  for (const auto& [k, v] : entries) {
-    ASSERT_TRUE(it->Valid());
-    ASSERT_EQ(it->key(), k);
-    ASSERT_EQ(it->value(), v);
-    it->Next();
-  }
-  EXPECT_FALSE(it->Valid());
-  EXPECT_TRUE(it->status().ok());
-  it->SeekToLast();
-  for (auto r = entries.rbegin(); r != entries.rend(); ++r) {
-    ASSERT_TRUE(it->Valid());
-    ASSERT_EQ(it->key(), r->first);
-    ASSERT_EQ(it->value(), r->second);
-    it->Prev();
-  }
-  EXPECT_FALSE(it->Valid());
-  EXPECT_TRUE(it->status().ok());
+  ASSERT_TRUE(test::ScansBothWays(it.get(), entries));
 
   // Seeks: exact, between (odd user key), and both ends; then step.
   for (size_t i = 0; i < entries.size(); i += 37) {

@@ -8,10 +8,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
 #include "core/db/db.h"
+#include "core/db/stats.h"
 #include "core/env/file_system.h"
 #include "core/log/log_format.h"
 #include "core/util/coding.h"
@@ -63,6 +66,20 @@ std::map<std::string, std::string> ReadAll(DB* db, const Snapshot* snap) {
   return out;
 }
 
+::testing::AssertionResult WaitForIdle(DB* db, int level0_trigger) {
+  Status s = db->WaitForCompactions();
+  if (!s.ok()) return ::testing::AssertionFailure() << "WaitForCompactions: " << s.ToString();
+  const DBStats st = db->GetStats();
+  bool idle = st.running_compactions == 0 && st.levels[0].files < level0_trigger;
+  for (int level = 1; level + 1 < kNumLevels; level++) {
+    idle = idle && st.levels[level].bytes < st.levels[level].target_bytes;
+  }
+  if (idle) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure()
+         << "after WaitForCompactions, compactions still running or due:\n"
+         << FormatStats(st);
+}
+
 long long FileSize(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return -1;
@@ -99,6 +116,46 @@ std::vector<long long> LogRecordEnds(const std::string& path) {
     ends.push_back(static_cast<long long>(pos));
   }
   return ends;
+}
+
+bool WaitUntilThreadSleeps(long tid) {
+  const std::string path = "/proc/self/task/" + std::to_string(tid) + "/stat";
+  while (true) {
+    std::ifstream in(path);
+    std::string stat;
+    if (!std::getline(in, stat)) return false;
+    // "pid (comm) S ...": comm may hold spaces and parentheses, the state
+    // follows the last ')'.
+    const size_t close = stat.rfind(')');
+    if (close == std::string::npos || close + 2 >= stat.size()) return false;
+    if (stat[close + 2] == 'S') return true;
+    std::this_thread::yield();
+  }
+}
+
+void Progress::Add(uint64_t n) {
+  count_.fetch_add(n);
+  // Sequentially consistent: a waiter that registered before this load saw
+  // the old count under mu_ and is waiting or about to (it then sees the
+  // new count); taking mu_ here orders the notify after its wait began.
+  if (waiters_.load() > 0) {
+    std::lock_guard<std::mutex> l(mu_);
+    cv_.notify_all();
+  }
+}
+
+uint64_t Progress::WaitFor(uint64_t target) {
+  std::unique_lock<std::mutex> l(mu_);
+  waiters_++;
+  cv_.wait(l, [&] { return count_.load() >= target || stopped_.load(); });
+  waiters_--;
+  return count_.load();
+}
+
+void Progress::Stop() {
+  std::lock_guard<std::mutex> l(mu_);
+  stopped_ = true;
+  cv_.notify_all();
 }
 
 Watchdog::Watchdog(std::chrono::duration<double> limit, std::string what)
