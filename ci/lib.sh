@@ -6,6 +6,9 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 jobs=$(nproc 2>/dev/null || echo 2)
+# The version, defined once: lsm.h's LSM_VERSION_STRING (ci/version-check.sh
+# checks every copy that cannot derive from it).
+version=$(sed -n 's/^#define LSM_VERSION_STRING "\(.*\)"$/\1/p' capi/include/lsm.h)
 
 ci_tmpdirs=()
 ci_cleanup() {

@@ -20,7 +20,8 @@ ci_mktemp gen
 bindings/go/gen.sh "$gen"
 diff -u bindings/go/internal/capi/lsm.go "$gen/lsm.go"
 diff -u bindings/go/internal/capi/lsm_wrap.c "$gen/lsm_wrap.c"
-gcc -fsyntax-only -Wall -Wextra -Werror -Icapi/include bindings/go/internal/capi/lsm_wrap.c
+gcc -fsyntax-only -Wall -Wextra -Werror -Icapi/include bindings/go/internal/capi/lsm_wrap.c \
+  bindings/go/internal/capi/glue.c
 (cd bindings/go && export PKG_CONFIG_PATH="$root/build/test" GODEBUG=cgocheck=1 &&
   go vet ./... && go test -count=1 ./... && go test -race -count=1 ./...)
 
@@ -29,7 +30,7 @@ ci_mktemp app
 cmake --install build/test --prefix "$app/prefix" >/dev/null
 mkdir "$app/src"
 cp bindings/go/examples/hello/main.go "$app/src/"
-printf '%s\n' "liblsm 0.1.0: lime is green" apple=red fig=purple kiwi=brown lime=green >"$app/want"
+printf '%s\n' "liblsm $version: lime is green" apple=red fig=purple kiwi=brown lime=green >"$app/want"
 (cd "$app/src" && go mod init example.com/hello 2>/dev/null &&
   go mod edit -require=liblsm.io/lsm@v0.0.0 -replace=liblsm.io/lsm="$root/bindings/go" &&
   PKG_CONFIG_PATH="$root/build/test" go build -o "$app/hello-build-tree" . &&

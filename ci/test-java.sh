@@ -9,5 +9,5 @@ source "$(dirname "$0")/lib.sh"
 
 ci_deps java
 (cd bindings/java && mvn -B -ntp -Dlsm.werror=ON -Dlsm.jobs="$jobs" package)
-(cd bindings/java && java -Djava.library.path=/nonexistent -cp target/liblsm-0.1.0.jar \
+(cd bindings/java && java -Djava.library.path=/nonexistent -cp target/liblsm-$version.jar \
   src/smoke/JarSmoke.java)

@@ -10,7 +10,7 @@
 
 namespace lsm {
 
-class Status {
+class [[nodiscard]] Status {
  public:
   enum class Code : int {
     kOk = 0,

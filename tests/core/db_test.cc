@@ -376,10 +376,12 @@ TEST_F(DBTest, BackgroundCompactionDeletesItsInputTables) {
 }
 
 // Regression test. Found by this suite: a level-0 compaction triggered
-// while CompactRange ran was lost. DB::MaybeScheduleCompaction schedules
-// nothing while compaction_running_ is set (and DB::BackgroundCompaction
-// returns early if it finds it set); the background path re-checks when it
-// finishes, but DB::CompactRange did not, so flushes completing during a
+// while CompactRange ran was lost. DB::MaybeScheduleCompaction scheduled
+// nothing while a compaction was running (a single compaction_running_ flag
+// then, since replaced by the list of running compactions, which may hold
+// several), and DB::BackgroundCompaction returned early if it found it set;
+// the background path re-checked when it finished, but DB::CompactRange did
+// not, so flushes completing during a
 // CompactRange could leave level 0 at or above level0_compaction_trigger
 // with nothing scheduled until some later flush (in a read-only period:
 // never). Fixed by calling MaybeScheduleCompaction() at the end of

@@ -5,10 +5,18 @@
 
 #include <algorithm>
 
+#include <gtest/gtest.h>
+
 namespace lsm {
 namespace test {
 
 namespace {
+
+// A step of the simulation itself failed on the real disk: what the test
+// sees would no longer be what a power loss leaves, so the test fails.
+void Simulated(const Status& s, const char* step) {
+  if (!s.ok()) ADD_FAILURE() << "FaultFS: " << step << " failed: " << s.ToString();
+}
 
 constexpr char kAsideMark[] = ".faultfs-aside-";
 
@@ -134,7 +142,9 @@ class FaultFS::SeqFile : public SequentialFile {
 FaultFS::~FaultFS() {
   // Never rewound: the disk keeps everything, so removals stand.
   for (const DirOp& op : dir_ops_) {
-    if (!op.aside.empty()) base_->RemoveFile(op.aside);
+    // A copy kept aside that cannot be removed stays in the test's
+    // directory, which the test removes.
+    if (!op.aside.empty()) base_->RemoveFile(op.aside).Ignore();
   }
 }
 
@@ -244,10 +254,11 @@ void FaultFS::ApplyPowerLoss(bool keep_some_unsynced) {
   for (auto op = dir_ops_.rbegin(); op != dir_ops_.rend(); ++op) {
     if (op->kind == DirOp::kRemoved) {
       if (!op->had_state || op->state.entry_durable) {
-        base_->RenameFile(op->aside, op->path);
+        Simulated(base_->RenameFile(op->aside, op->path), "restoring a removed file");
         if (op->had_state) files_[op->path] = op->state;
       } else {
-        base_->RemoveFile(op->aside);  // its creation was never durable either
+        // Its creation was never durable either.
+        Simulated(base_->RemoveFile(op->aside), "dropping a removed file");
       }
       continue;
     }
@@ -258,13 +269,13 @@ void FaultFS::ApplyPowerLoss(bool keep_some_unsynced) {
     FileState st = tracked ? it->second : FileState();
     if (tracked) files_.erase(it);
     if (!op->had_state || op->state.entry_durable) {
-      base_->RenameFile(op->path, op->from);
+      Simulated(base_->RenameFile(op->path, op->from), "undoing a rename");
       if (tracked) files_[op->from] = st;
     } else {
-      base_->RemoveFile(op->path);
+      Simulated(base_->RemoveFile(op->path), "dropping a renamed file");
     }
     if (!op->aside.empty()) {
-      base_->RenameFile(op->aside, op->path);
+      Simulated(base_->RenameFile(op->aside, op->path), "restoring a replaced file");
       if (op->aside_had_state) files_[op->path] = op->aside_state;
     }
   }
@@ -423,7 +434,7 @@ Status FaultFS::RenameFile(const std::string& from, const std::string& to) {
   }
   s = base_->RenameFile(from, to);
   if (!s.ok()) {
-    if (!op.aside.empty()) base_->RenameFile(op.aside, to);
+    if (!op.aside.empty()) Simulated(base_->RenameFile(op.aside, to), "restoring a rename's target");
     return s;
   }
   auto it = files_.find(from);
@@ -461,7 +472,9 @@ Status FaultFS::SyncDir(const std::string& dir) {
     if (DirOf(op.path) != dir) {
       rest.push_back(std::move(op));
     } else if (!op.aside.empty()) {
-      base_->RemoveFile(op.aside);
+      // Durable now: the removed file's copy is no longer needed. One that
+      // cannot go stays in the test's directory, which the test removes.
+      base_->RemoveFile(op.aside).Ignore();
     }
   }
   dir_ops_ = std::move(rest);
