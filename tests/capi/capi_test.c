@@ -950,6 +950,17 @@ static void test_batch(void **state) {
 
 /* ---------------------------------------- flush, compaction, properties */
 
+/* Table files the database lists at levels from..6. */
+static long files_from_level(lsm_db *db, int from) {
+  long n = 0;
+  for (int level = from; level < 7; level++) {
+    char name[64];
+    snprintf(name, sizeof(name), "lsm.num-files-at-level%d", level);
+    n += property_long(db, name);
+  }
+  return n;
+}
+
 static int count_tables(const char *dir) {
   int n = 0;
   DIR *d = opendir(dir);
@@ -981,12 +992,7 @@ static void test_wait_for_compactions(void **state) {
   }
   OK(lsm_wait_for_compactions(db));
   assert_int_equal(property_long(db, "lsm.num-files-at-level0"), 0);
-  long listed = 0;
-  for (int level = 0; level < 7; level++) {
-    char name[64];
-    snprintf(name, sizeof(name), "lsm.num-files-at-level%d", level);
-    listed += property_long(db, name);
-  }
+  long listed = files_from_level(db, 0);
   assert_true(listed >= 1);
   assert_int_equal(count_tables(f->path), listed);
   expect_get(db, NULL, "k007", "v3-007");
@@ -1022,12 +1028,7 @@ static void test_flush_compact_property(void **state) {
   del_s(db, "k003");
   OK(lsm_compact_range(db, NULL, 0, NULL, 0));
   assert_int_equal(property_long(db, "lsm.num-files-at-level0"), 0);
-  long deeper = 0;
-  for (int level = 1; level < 7; level++) {
-    char name[64];
-    snprintf(name, sizeof(name), "lsm.num-files-at-level%d", level);
-    deeper += property_long(db, name);
-  }
+  long deeper = files_from_level(db, 1);
   assert_true(deeper >= 1);
   for (int i = 0; i < 100; i++) {
     snprintf(k, sizeof(k), "k%03d", i);
