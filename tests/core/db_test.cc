@@ -1398,10 +1398,18 @@ TEST_F(DBTest, ConcurrentWritersAndReaders) {
   std::string first_failure;
   std::mutex failure_mu;
   test::Progress progress;  // writes acknowledged, all writers together
+  test::Progress rounds;    // flush/compaction rounds done
+  // Explicit flushes and compactions, one every per_round writes (a quarter
+  // under ThreadSanitizer, 5-15x slower). Writers stay at most two rounds
+  // ahead, so that every round overlaps writes and the database stays small
+  // however slow a round is (unpaced writers once filled it so far under
+  // ThreadSanitizer that the test ran past its watchdog).
+  const uint64_t per_round = test::kThreadSanitizer ? 250 : 1000;
   auto fail = [&](const std::string& what) {
     std::lock_guard<std::mutex> l(failure_mu);
     if (failures++ == 0) first_failure = what;
     progress.Stop();
+    rounds.Stop();
   };
 
   std::vector<std::thread> threads;
@@ -1409,6 +1417,8 @@ TEST_F(DBTest, ConcurrentWritersAndReaders) {
     threads.emplace_back([&, t] {
       WriteOptions wo;
       for (int i = 0; !stop.load() && failures.load() == 0; i++) {
+        const uint64_t done_rounds = rounds.count();
+        if (progress.count() >= (done_rounds + 2) * per_round) rounds.WaitFor(done_rounds + 1);
         wo.sync = (t == 3 && i % 50 == 0);
         Status s;
         if (t == 2 && i % 4 == 0) {
@@ -1490,17 +1500,16 @@ TEST_F(DBTest, ConcurrentWritersAndReaders) {
       }
     });
   }
-  // Meanwhile: explicit flushes and compactions, one every 1000 writes
-  // (paced by the writers' progress, not the clock; a quarter of that under
-  // ThreadSanitizer, 5-15x slower).
-  const uint64_t per_round = test::kThreadSanitizer ? 250 : 1000;
+  // Meanwhile the rounds, paced by the writers' progress, not the clock.
   for (int round = 0; round < 12 && failures.load() == 0; round++) {
     progress.WaitFor(static_cast<uint64_t>(round + 1) * per_round);
     if (failures.load() != 0) break;
     Status s = (round % 3 == 2) ? db_->CompactRange(nullptr, nullptr) : db_->Flush();
     if (!s.ok()) fail("flush/compact: " + s.ToString());
+    rounds.Add();
   }
   stop = true;
+  rounds.Stop();  // writers waiting for a round go on, see stop and end
   for (auto& th : threads) th.join();
   ASSERT_EQ(0, failures.load()) << first_failure;
 
