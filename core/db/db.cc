@@ -250,6 +250,7 @@ Status DB::MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock) {
     }
     imm_ = std::move(mem_);
     mem_ = NewMemTable();
+    InstallReadView();
     force = false;
     MaybeScheduleFlush();
   }
@@ -344,10 +345,18 @@ Status DB::WaitForCompactions() {
   return Status::OK();
 }
 
-void DB::ReleaseVersion(std::shared_ptr<const Version> v) {
+void DB::InstallReadView() {
+  auto view = std::make_shared<ReadView>();
+  view->mem = mem_;
+  view->imm = imm_;
+  view->version = versions_->current();
+  view_ = std::move(view);
+}
+
+void DB::ReleaseView(std::shared_ptr<const ReadView> view) {
   // If this was the last reference to a Version no longer current, its
   // tables that no other Version lists were queued as it died.
-  v.reset();
+  view.reset();
   if (obsolete_->pending()) obsolete_->Purge();
 }
 
@@ -356,65 +365,57 @@ void DB::ReleaseVersion(std::shared_ptr<const Version> v) {
 Status DB::Get(const ReadOptions& ro, std::string_view key, std::string* value) {
   Status s = CheckKey(key);
   if (!s.ok()) return s;
-  std::shared_ptr<MemTable> mem, imm;
-  std::shared_ptr<const Version> v;
+  std::shared_ptr<const ReadView> view;
   SequenceNumber seq;
   {
     std::lock_guard<std::mutex> l(mu_);
     seq = ro.snapshot ? ro.snapshot->sequence() : versions_->last_sequence();
-    mem = mem_;
-    imm = imm_;
-    v = versions_->current();
+    view = view_;
   }
   LookupKey lkey(key, seq);
-  if (mem->Get(lkey, value, &s)) return s;
-  if (imm != nullptr && imm->Get(lkey, value, &s)) return s;
+  if (view->mem->Get(lkey, value, &s)) return s;
+  if (view->imm != nullptr && view->imm->Get(lkey, value, &s)) return s;
   TableReadOptions tro;
   tro.verify_checksums = ro.verify_checksums;
   tro.fill_cache = ro.fill_cache;
   bool found = false;
-  s = v->Get(tro, table_cache_.get(), lkey, value, &found);
-  ReleaseVersion(std::move(v));
+  s = view->version->Get(tro, table_cache_.get(), lkey, value, &found);
+  ReleaseView(std::move(view));
   if (!found && s.ok()) return Status::NotFound();
   return s;
 }
 
 std::unique_ptr<UserIterator> DB::NewIterator(const ReadOptions& ro) {
-  std::shared_ptr<MemTable> mem, imm;
-  std::shared_ptr<const Version> v;
+  std::shared_ptr<const ReadView> view;
   DBIterOptions dio;
   {
     std::lock_guard<std::mutex> l(mu_);
     dio.sequence = ro.snapshot ? ro.snapshot->sequence() : versions_->last_sequence();
-    mem = mem_;
-    imm = imm_;
-    v = versions_->current();
+    view = view_;
   }
   TableReadOptions tro;
   tro.verify_checksums = ro.verify_checksums;
   tro.fill_cache = ro.fill_cache;
   std::vector<std::unique_ptr<Iterator>> children;
-  children.push_back(mem->NewIterator());
-  if (imm != nullptr) children.push_back(imm->NewIterator());
-  v->AddIterators(tro, table_cache_.get(), &children);
+  children.push_back(view->mem->NewIterator());
+  if (view->imm != nullptr) children.push_back(view->imm->NewIterator());
+  view->version->AddIterators(tro, table_cache_.get(), &children);
   if (ro.has_lower_bound) dio.lower_bound = ro.lower_bound;
   if (ro.has_upper_bound) dio.upper_bound = ro.upper_bound;
   // The closure owns the memtables and the Version until the iterator dies.
-  auto on_close = [this, mem, imm, v]() mutable {
-    mem.reset();
-    imm.reset();
-    ReleaseVersion(std::move(v));
-  };
+  auto on_close = [this, view]() mutable { ReleaseView(std::move(view)); };
   return NewDBIterator(NewMergingIterator(std::move(children)), std::move(dio), std::move(on_close));
 }
 
 Status DB::ApproximateSize(const std::string* begin, const std::string* end, uint64_t* size) {
   *size = 0;
-  std::shared_ptr<const Version> v;
+  std::shared_ptr<const ReadView> view;
   {
     std::lock_guard<std::mutex> l(mu_);
-    v = versions_->current();
+    view = view_;
   }
+  const Version* v = view->version.get();
+  Status s;
   // Internal keys placed before every version of begin / end.
   std::string ibegin, iend;
   if (begin) AppendInternalKey(&ibegin, *begin, kMaxSequenceNumber, kValueTypeForSeek);
@@ -424,17 +425,18 @@ Status DB::ApproximateSize(const std::string* begin, const std::string* end, uin
       if (end && CompareInternalKeys(f->smallest, iend) >= 0) continue;
       if (begin && CompareInternalKeys(f->largest, ibegin) < 0) continue;
       std::shared_ptr<Table> table;
-      Status s = table_cache_->FindTable(f->number, f->file_size, &table);
-      if (!s.ok()) return s;
+      s = table_cache_->FindTable(f->number, f->file_size, &table);
+      if (!s.ok()) break;
       // Data blocks only, with or without bounds: index, filter and footer
       // are not "keys in the range".
       uint64_t from = begin ? table->ApproximateOffsetOf(ibegin) : 0;
       uint64_t to = end ? table->ApproximateOffsetOf(iend) : table->DataEnd();
       if (to > from) *size += to - from;
     }
+    if (!s.ok()) break;
   }
-  ReleaseVersion(std::move(v));
-  return Status::OK();
+  ReleaseView(std::move(view));
+  return s;
 }
 
 const Snapshot* DB::GetSnapshot() {

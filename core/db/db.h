@@ -9,8 +9,9 @@
 // and WAL.
 //
 // Read path: a read picks a sequence number (its snapshot's, or the latest)
-// and takes references to the memtable, the frozen memtable and the current
-// Version; it then reads with no lock held.
+// and takes a reference to the ReadView (the memtable, the frozen memtable
+// and the current Version, replaced whole when one changes); it then reads
+// with no lock held.
 //
 // The class is spread over files by concern:
 //   db.cc             the public operations: writes, reads, snapshots,
@@ -152,9 +153,21 @@ class DB {
   // db.cc
   Status WriteImpl(const WriteOptions& wo, const WriteBatch* batch, bool force_flush);
   Status MakeRoomForWrite(bool force, std::unique_lock<std::mutex>* lock);
-  // Drops a reader's reference to a Version; removes what that made
-  // obsolete.
-  void ReleaseVersion(std::shared_ptr<const Version> v);
+  // What a read needs besides its sequence number: the memtables and the
+  // current Version, replaced as a whole whenever one of them changes, so
+  // that a read takes one reference under mu_, not three (the writer waits
+  // for mu_ on every write; each reference taken inside it is an atomic
+  // update on a cache line that other threads also write).
+  struct ReadView {
+    std::shared_ptr<MemTable> mem;
+    std::shared_ptr<MemTable> imm;  // null when no memtable is being flushed
+    std::shared_ptr<const Version> version;
+  };
+  // Rebuilds view_ from mem_, imm_ and the current Version. REQUIRES: mu_
+  // held; called in the same critical section as any change to them.
+  void InstallReadView();
+  // Drops a reader's view; removes the files that made obsolete.
+  void ReleaseView(std::shared_ptr<const ReadView> view);
   // A memtable whose arena blocks and key filter suit write_buffer_size.
   std::shared_ptr<MemTable> NewMemTable() const {
     return std::make_shared<MemTable>(Arena::BlockSizeFor(options_.write_buffer_size),
@@ -201,6 +214,7 @@ class DB {
   WriteQueue write_queue_;
   std::shared_ptr<MemTable> mem_;
   std::shared_ptr<MemTable> imm_;
+  std::shared_ptr<const ReadView> view_;  // of mem_, imm_ and the current Version
   std::unique_ptr<LogWriter> log_;
   uint64_t log_number_ = 0;
   std::vector<uint64_t> old_logs_;  // switched out, needed until a flush installs

@@ -87,6 +87,7 @@ Status DB::ApplyEdit(VersionEdit* edit, std::unique_lock<std::mutex>* lock) {
   const uint64_t old_manifest = versions_->manifest_number();
   Status s = versions_->LogAndApply(edit, lock);
   if (!s.ok()) return s;
+  InstallReadView();
   if (old_manifest != 0 && versions_->manifest_number() != old_manifest) {
     obsolete_->Add(ManifestFileName(dir_, old_manifest));
   }
@@ -112,6 +113,7 @@ void DB::BackgroundFlush() {
     if (s.ok()) {
       stats_.level0_max_files = std::max(stats_.level0_max_files, versions_->current()->NumFiles(0));
       imm_.reset();
+      InstallReadView();
     } else {
       if (bg_error_.ok()) bg_error_ = s;
       if (shutting_down_ && shutdown_error_.ok()) shutdown_error_ = s;

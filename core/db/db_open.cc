@@ -153,6 +153,7 @@ Status DB::Recover() {
   s = versions_->LogAndApply(&edit, &lock);
   if (!s.ok()) return s;
   mem_ = NewMemTable();
+  InstallReadView();
   obsolete_->SweepDirectory(*versions_, log_number_);
   return Status::OK();
 }

@@ -105,7 +105,12 @@ class VersionSet {
   // while writing and reacquired. Calls are serialized.
   Status LogAndApply(VersionEdit* edit, std::unique_lock<std::mutex>* lock);
 
-  std::shared_ptr<const Version> current() const { return current_; }
+  // A reference, so that a look under the mutex (the write path checks
+  // level 0 on every write) costs no reference-count update: readers take
+  // their copies under the same mutex, and each such update inside it is a
+  // cache-line transfer that lengthens the critical section. Copy it to
+  // keep the Version past the mutex.
+  const std::shared_ptr<const Version>& current() const { return current_; }
 
   uint64_t NewFileNumber() { return next_file_number_++; }
   // Marks numbers up to n as used (found on disk during recovery).

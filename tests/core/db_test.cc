@@ -255,6 +255,90 @@ TEST_F(DBTest, DestroyKeepsForeignFilesAndTheDirectory) {
 
 // --------------------------------------------------------- file lifetime
 
+// A read takes the memtable, the frozen memtable and the Version as one
+// view (DB::ReadView), replaced whenever one of them changes. Each change is
+// checked here while the flush is held between them: a view left stale by
+// a memtable switch would miss the newest writes, one left stale by the
+// flush would keep the frozen memtable alive, and an iterator made before
+// the flush must keep reading its own view after it.
+TEST_F(DBTest, ReadsSeeEachStageOfAFlush) {
+  test::Gate gate;
+  test::GatedFS gfs(&gate);
+  test::CloseOnExit<DB> close_db(&db_);
+  test::Watchdog watchdog(std::chrono::minutes(5), "ReadsSeeEachStageOfAFlush");
+  // A failed assertion returns with the flush held: let it go before the
+  // database closes.
+  struct OpenOnExit {
+    test::Gate* gate;
+    ~OpenOnExit() { gate->Open(); }
+  } open_on_exit{&gate};
+  options_.fs = &gfs;
+  options_.write_buffer_size = 64 << 10;
+  options_.level0_compaction_trigger = 100;
+  ASSERT_TRUE(Open().ok());
+  // The flush's table is held at its creation (the test's own thread
+  // creates none).
+  gate.Arm([](const std::string& op, const std::string& path) {
+    return op == "create" && path.size() > 4 && path.compare(path.size() - 4, 4, ".sst") == 0;
+  });
+  std::map<std::string, std::string> expected;
+  int i = 0;
+  while (FilesWithSuffix(dir_, ".log").size() < 2) {
+    ASSERT_LT(i, 1000) << "no memtable switch";
+    expected[Key(i)] = Value(i, 1000);
+    ASSERT_TRUE(db_->Put(wo_, Key(i), expected[Key(i)]).ok());
+    i++;
+  }
+  ASSERT_TRUE(gate.WaitForHeld(60)) << "the frozen memtable was never flushed";
+  auto scan = [](UserIterator* it) {
+    std::map<std::string, std::string> seen;
+    for (it->SeekToFirst(); it->Valid(); it->Next())
+      seen[std::string(it->key())] = std::string(it->value());
+    EXPECT_TRUE(it->status().ok()) << it->status().ToString();
+    return seen;
+  };
+  // Frozen and still in memory: the last write (which froze it) is in the
+  // new memtable, the rest in the frozen one.
+  std::string v;
+  ASSERT_TRUE(db_->Get(ReadOptions(), Key(0), &v).ok());
+  EXPECT_EQ(expected[Key(0)], v);
+  ASSERT_TRUE(db_->Get(ReadOptions(), Key(i - 1), &v).ok());
+  EXPECT_EQ(expected[Key(i - 1)], v);
+  ASSERT_TRUE(db_->Put(wo_, "new", "1").ok());
+  expected["new"] = "1";
+  ASSERT_TRUE(db_->Get(ReadOptions(), "new", &v).ok()) << "a write after the switch is missed";
+  EXPECT_EQ("1", v);
+  auto during = db_->NewIterator(ReadOptions());
+  EXPECT_EQ(expected, scan(during.get()));
+  std::string bytes;
+  ASSERT_TRUE(db_->GetProperty("lsm.memtable-bytes", &bytes));
+  const uint64_t held_bytes = std::strtoull(bytes.c_str(), nullptr, 10);
+
+  gate.Open();
+  ASSERT_TRUE(db_->WaitForCompactions().ok());
+  ASSERT_TRUE(db_->GetProperty("lsm.num-files-at-level0", &v));
+  EXPECT_EQ("1", v);
+  ASSERT_TRUE(db_->GetProperty("lsm.memtable-bytes", &bytes));
+  EXPECT_LT(std::strtoull(bytes.c_str(), nullptr, 10), held_bytes)
+      << "the frozen memtable is still counted";
+  // From the table now, and from the iterator's own (older) view.
+  for (const auto& [key, value] : expected) {
+    ASSERT_TRUE(db_->Get(ReadOptions(), key, &v).ok()) << key;
+    EXPECT_EQ(value, v) << key;
+  }
+  auto after = db_->NewIterator(ReadOptions());
+  EXPECT_EQ(expected, scan(after.get()));
+  EXPECT_EQ(expected, scan(during.get()));
+  during.reset();
+  after.reset();
+  // And after a compaction replaces the Version again.
+  ASSERT_TRUE(db_->Put(wo_, "new", "2").ok());
+  expected["new"] = "2";
+  ASSERT_TRUE(db_->CompactRange(nullptr, nullptr).ok());
+  auto compacted = db_->NewIterator(ReadOptions());
+  EXPECT_EQ(expected, scan(compacted.get()));
+}
+
 TEST_F(DBTest, IteratorPinsTablesAcrossCompaction) {
   options_.level0_compaction_trigger = 100;  // no background compaction
   options_.write_buffer_size = 64 << 10;
