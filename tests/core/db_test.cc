@@ -266,21 +266,14 @@ TEST_F(DBTest, ReadsSeeEachStageOfAFlush) {
   test::GatedFS gfs(&gate);
   test::CloseOnExit<DB> close_db(&db_);
   test::Watchdog watchdog(std::chrono::minutes(5), "ReadsSeeEachStageOfAFlush");
-  // A failed assertion returns with the flush held: let it go before the
-  // database closes.
-  struct OpenOnExit {
-    test::Gate* gate;
-    ~OpenOnExit() { gate->Open(); }
-  } open_on_exit{&gate};
+  test::OpenOnExit open_on_exit(&gate);  // a failed assertion returns with the flush held
   options_.fs = &gfs;
   options_.write_buffer_size = 64 << 10;
   options_.level0_compaction_trigger = 100;
   ASSERT_TRUE(Open().ok());
   // The flush's table is held at its creation (the test's own thread
   // creates none).
-  gate.Arm([](const std::string& op, const std::string& path) {
-    return op == "create" && path.size() > 4 && path.compare(path.size() - 4, 4, ".sst") == 0;
-  });
+  gate.Arm(test::OpOn("create", ".sst"));
   std::map<std::string, std::string> expected;
   int i = 0;
   while (FilesWithSuffix(dir_, ".log").size() < 2) {

@@ -42,11 +42,18 @@ void Gate::Pass(const std::string& op, const std::string& path) {
   held_--;
 }
 
-Gate::Match OpOnGatedThread(std::string op, std::string suffix) {
+Gate::Match OpOn(std::string op, std::string suffix) {
   return [op = std::move(op), suffix = std::move(suffix)](const std::string& o,
                                                           const std::string& path) {
-    return t_gated_thread && o == op && path.size() >= suffix.size() &&
+    return o == op && path.size() >= suffix.size() &&
            path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+}
+
+Gate::Match OpOnGatedThread(std::string op, std::string suffix) {
+  return [match = OpOn(std::move(op), std::move(suffix))](const std::string& o,
+                                                          const std::string& path) {
+    return t_gated_thread && match(o, path);
   };
 }
 

@@ -70,9 +70,26 @@ class Gate {
   Match match_;
 };
 
-// A Match for op on paths ending in suffix, from threads that set
-// t_gated_thread (say, "create" of ".sst" by the test's compactor thread).
+// A Match for op on paths ending in suffix, from any thread (say, "create"
+// of ".sst" by a background flush).
+Gate::Match OpOn(std::string op, std::string suffix);
+// The same, only from threads that set t_gated_thread (say, the test's
+// compactor thread).
 Gate::Match OpOnGatedThread(std::string op, std::string suffix);
+
+// Opens a gate when it goes out of scope, so that a test that returns early
+// (a failed assertion) with an operation held does not hang closing the
+// database. Declare it after what closes the database.
+class OpenOnExit {
+ public:
+  explicit OpenOnExit(Gate* gate) : gate_(gate) {}
+  ~OpenOnExit() { gate_->Open(); }
+  OpenOnExit(const OpenOnExit&) = delete;
+  OpenOnExit& operator=(const OpenOnExit&) = delete;
+
+ private:
+  Gate* gate_;
+};
 
 // A FileSystem over the POSIX one whose creates, appends, syncs and reads
 // pass through a Gate first.
